@@ -1,0 +1,9 @@
+import * as path from 'node:path';
+import { loadProto, serviceDescriptor } from '@switchboard/core';
+import type { GreeterHandlers } from './gen/helloworld/Greeter';
+
+/** `helloworld.Greeter`, typed by its generated handlers. */
+export const Greeter = serviceDescriptor<GreeterHandlers>(
+  loadProto(path.join(__dirname, '../proto/helloworld.proto')),
+  'helloworld.Greeter',
+);

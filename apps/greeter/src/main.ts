@@ -1,0 +1,4 @@
+import { runMain } from '@switchboard/server';
+import { greeterModule } from './index';
+
+void runMain({ modules: [greeterModule] });

@@ -1,0 +1,4 @@
+import { runMain } from '@switchboard/server';
+import { ordersModule } from './index';
+
+void runMain({ modules: [ordersModule] });

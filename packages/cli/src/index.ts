@@ -1,0 +1,1 @@
+export { loadApp } from './load-app';

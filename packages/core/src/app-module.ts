@@ -1,0 +1,34 @@
+import type { Container } from 'inversify';
+import type { Schema } from 'convict';
+import type { ServerInterceptor } from './interceptor';
+
+/**
+ * What an app contributes to a server: its config keys, its `@Service`
+ * classes, its own bindings and interceptors. Several modules share one server.
+ *
+ * @example
+ * export const greeterModule = defineModule({ name: 'greeter', services: [GreeterService] });
+ */
+export interface AppModule<C = unknown> {
+  readonly name: string;
+  /** Convict schema of the module's own top-level keys. */
+  readonly config?: Schema<C>;
+  /** The `@Service` classes this module serves. */
+  readonly services: readonly (new (...args: never[]) => object)[];
+  /**
+   * Interceptors for every call of this server, after those given to the
+   * server itself. Called once, after `register`, with the wired container.
+   */
+  interceptors?(container: Container): readonly ServerInterceptor[];
+  /** Binds the module's own tokens. `config` is the whole validated configuration. */
+  register?(container: Container, config: C): void;
+}
+
+/** Declares an app module with its types checked. */
+export function defineModule<C>(module: AppModule<C>): AppModule<C> {
+  return module;
+}
+
+/** An app module of any config type, as servers and the CLI take them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAppModule = AppModule<any>;

@@ -1,0 +1,136 @@
+import convict from 'convict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SwitchboardError } from '../switchboard-error';
+import { addFormats } from './formats';
+
+/** Where configuration comes from; every field defaults to the current process. */
+export interface ConfigSources {
+  /** Command-line arguments; `--config FILE` (or `--config=FILE`) is read last. */
+  argv?: readonly string[];
+  /** Environment variables, for the keys whose schema names an `env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The folder holding `default.json` and `<NODE_ENV>.json`; default `<cwd>/config`. */
+  configDir?: string;
+}
+
+type Tree = { [key: string]: unknown };
+
+/**
+ * Loads and validates configuration: schema defaults, then
+ * `config/default.json`, then `config/<NODE_ENV>.json`, then environment
+ * variables, then the file named by `--config`. Every problem is reported at
+ * once, each with its path, its value and what is allowed; nothing is
+ * returned unless all of it is valid. The result is deeply frozen.
+ *
+ * @example
+ * const config = loadConfig({ ...serverConfigSchema, ...ordersConfigSchema });
+ * config.server.port; // 50051
+ */
+export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources = {}): Readonly<T> {
+  addFormats();
+  const env = sources.env ?? process.env;
+  const argv = sources.argv ?? process.argv.slice(2);
+  const dir = sources.configDir ?? env['SWITCHBOARD_CONFIG_DIR'] ?? path.join(process.cwd(), 'config');
+  const files = [path.join(dir, 'default.json')];
+  if (env['NODE_ENV']) files.push(path.join(dir, `${env['NODE_ENV']}.json`));
+
+  let config: convict.Config<T>;
+  try {
+    config = convict(schema, { env: env as NodeJS.ProcessEnv, args: [] });
+  } catch (cause) {
+    throw new SwitchboardError('SB_ERR_CONFIG', `invalid value in the environment: ${(cause as Error).message}`, { cause });
+  }
+  const loaded: string[] = [];
+  for (const file of files) {
+    if (!fs.existsSync(file)) continue;
+    config.load(readJson(file)); // convict re-applies the environment after each load
+    loaded.push(file);
+  }
+  const explicit = configFlag(argv);
+  if (explicit !== undefined) {
+    // `set` outranks the environment in convict, which is the order we promise.
+    for (const [key, value] of leaves(readJson(explicit))) config.set(key as never, value as never);
+    loaded.push(explicit);
+  }
+
+  try {
+    config.validate({ allowed: 'strict' });
+  } catch (cause) {
+    const problems = (cause as Error).message.split('\n').map((line) => explain(line, schema as Tree, (key) => safeGet(config, key)));
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      `invalid configuration (from ${['defaults', ...loaded, 'environment'].join(', ')}):\n  ${problems.join('\n  ')}`,
+      { cause },
+    );
+  }
+  return deepFreeze(config.getProperties());
+}
+
+function configFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--config') {
+      const next = argv[i + 1];
+      if (next === undefined) throw new SwitchboardError('SB_ERR_CONFIG', '--config needs a file name');
+      return path.resolve(next);
+    }
+    if (arg.startsWith('--config=')) return path.resolve(arg.slice('--config='.length));
+  }
+  return undefined;
+}
+
+function readJson(file: string): Tree {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new SwitchboardError('SB_ERR_CONFIG', `cannot read config file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new SwitchboardError('SB_ERR_CONFIG', `config file ${file} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SwitchboardError('SB_ERR_CONFIG', `config file ${file} must hold a JSON object`);
+  }
+  return parsed as Tree;
+}
+
+function* leaves(tree: Tree, prefix = ''): Generator<[string, unknown]> {
+  for (const [key, value] of Object.entries(tree)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) yield* leaves(value as Tree, full);
+    else yield [full, value];
+  }
+}
+
+/** Turns convict's "not declared" line into one that names what is allowed. */
+function explain(line: string, schema: Tree, valueOf: (key: string) => unknown): string {
+  const match = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+  if (!match?.[1]) return line;
+  const key = match[1];
+  const parent = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
+  let node: unknown = schema;
+  for (const part of parent ? parent.split('.') : []) node = (node as Tree | undefined)?.[part];
+  const allowed = node && typeof node === 'object' ? Object.keys(node as Tree).join(', ') : '(none)';
+  return `${key}: unknown key (value ${JSON.stringify(valueOf(key))}); allowed ${parent ? `under '${parent}'` : 'at the top level'}: ${allowed}`;
+}
+
+function safeGet(config: { get(key: never): unknown }, key: string): unknown {
+  try {
+    return config.get(key as never);
+  } catch {
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,51 @@
+import type { Schema } from 'convict';
+
+/** The `server` and `log` keys every Switchboard process has. */
+export interface ServerConfig {
+  server: {
+    host: string;
+    port: number;
+    reflection: boolean;
+    health: boolean;
+    shutdownGraceMs: number;
+    maxReceiveMessageBytes: number;
+    maxSendMessageBytes: number;
+    maxConcurrentStreams: number;
+    keepalive: { timeMs: number; timeoutMs: number; permitWithoutCalls: boolean };
+  };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+const MIB = 1024 * 1024;
+
+/** The convict schema of {@link ServerConfig}; defaults serve on 127.0.0.1:50051. */
+export const serverConfigSchema: Schema<ServerConfig> = {
+  server: {
+    host: { doc: 'Address to listen on.', format: 'host', default: '127.0.0.1', env: 'HOST' },
+    port: { doc: 'Port to listen on; 0 picks a free one.', format: 'port', default: 50051, env: 'PORT' },
+    reflection: { doc: 'Serve grpc.reflection v1 and v1alpha.', format: Boolean, default: true },
+    health: { doc: 'Serve grpc.health.v1.', format: Boolean, default: true },
+    shutdownGraceMs: {
+      doc: 'How long in-flight calls may run after SIGTERM before they are cancelled.',
+      format: 'nat',
+      default: 10000,
+      env: 'SHUTDOWN_GRACE_MS',
+    },
+    maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
+    maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },
+    maxConcurrentStreams: { doc: 'Calls at once on one connection.', format: 'positive-int', default: 100 },
+    keepalive: {
+      timeMs: { doc: 'Ping an idle connection after this long.', format: 'positive-int', default: 7200000 },
+      timeoutMs: { doc: 'Close the connection if a ping is not answered in this long.', format: 'positive-int', default: 20000 },
+      permitWithoutCalls: { doc: 'Ping connections that have no calls.', format: Boolean, default: false },
+    },
+  },
+  log: {
+    level: {
+      doc: 'Log level.',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      env: 'LOG_LEVEL',
+    },
+  },
+};

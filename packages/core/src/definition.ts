@@ -1,0 +1,109 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import type { CallContext } from './call-context';
+import type { ProtoPackage } from './proto';
+import { SwitchboardError } from './switchboard-error';
+
+/** The four kinds of gRPC call. */
+export type MethodKind = 'unary' | 'server_stream' | 'client_stream' | 'bidi';
+
+/** One method of a service, as the proto declares it. */
+export interface MethodDescriptor {
+  /** `/ecommerce.OrderManagement/addOrder` */
+  readonly path: string;
+  /** `ecommerce.OrderManagement` */
+  readonly service: string;
+  /** `addOrder`, as written in the proto. */
+  readonly name: string;
+  readonly kind: MethodKind;
+  /** The serializers grpc-js uses. @internal */
+  readonly definition: MethodDefinition<object, object>;
+}
+
+/**
+ * A proto service, typed by the `…Handlers` interface that
+ * `proto-loader-gen-types` generates for it. `H` only carries types; what is
+ * served comes from the loaded proto.
+ */
+export interface ServiceDescriptor<H = unknown> {
+  readonly fullName: string;
+  readonly methods: ReadonlyMap<string, MethodDescriptor>;
+  readonly proto: ProtoPackage;
+  /** The grpc-js service definition. @internal */
+  readonly definition: ServiceDefinition;
+  /** Phantom field that carries `H`; never set. */
+  readonly __handlers?: H;
+}
+
+/** The kind of a method given its flags. */
+export function methodKind(requestStream: boolean, responseStream: boolean): MethodKind {
+  if (requestStream) return responseStream ? 'bidi' : 'client_stream';
+  return responseStream ? 'server_stream' : 'unary';
+}
+
+/**
+ * Looks up a service in a loaded proto.
+ *
+ * @example
+ * import type { GreeterHandlers } from './gen/helloworld/Greeter';
+ * export const Greeter = serviceDescriptor<GreeterHandlers>(proto, 'helloworld.Greeter');
+ */
+export function serviceDescriptor<H>(proto: ProtoPackage, fullName: string): ServiceDescriptor<H> {
+  const entry = proto.definition[fullName];
+  if (entry === undefined || !isServiceDefinition(entry)) {
+    const services = Object.entries(proto.definition)
+      .filter(([, v]) => isServiceDefinition(v))
+      .map(([k]) => k);
+    throw new SwitchboardError(
+      'SB_ERR_DEFINITION',
+      `no service '${fullName}' in ${proto.files.join(', ')} (services: ${services.join(', ') || 'none'})`,
+    );
+  }
+  const methods = new Map<string, MethodDescriptor>();
+  for (const [name, def] of Object.entries(entry)) {
+    methods.set(name, {
+      path: def.path,
+      service: fullName,
+      name,
+      kind: methodKind(def.requestStream, def.responseStream),
+      definition: def as MethodDefinition<object, object>,
+    });
+  }
+  return { fullName, methods, proto, definition: entry };
+}
+
+function isServiceDefinition(v: unknown): v is ServiceDefinition {
+  if (typeof v !== 'object' || v === null || 'format' in v || 'fileDescriptorProtos' in v) return false;
+  const first = Object.values(v)[0] as { path?: unknown } | undefined;
+  return typeof first?.path === 'string';
+}
+
+type Param0<H> = H extends (call: infer C, ...rest: never[]) => unknown ? C : never;
+
+/** The handler a Switchboard service writes for one grpc-js handler type. */
+export type HandlerFor<H> =
+  Param0<H> extends grpc.ServerDuplexStream<infer Req, infer Res>
+    ? (requests: AsyncIterable<Req>, ctx: CallContext) => AsyncIterable<Res>
+    : Param0<H> extends grpc.ServerWritableStream<infer Req, infer Res>
+      ? (request: Req, ctx: CallContext) => AsyncIterable<Res>
+      : Param0<H> extends grpc.ServerReadableStream<infer Req, infer Res>
+        ? (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res> | Res
+        : Param0<H> extends grpc.ServerUnaryCall<infer Req, infer Res>
+          ? (request: Req, ctx: CallContext) => Promise<Res> | Res
+          : never;
+
+type KnownKeys<T> = keyof {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+
+/**
+ * What a class must implement to serve `S`: one method per rpc, promises for
+ * unary responses, async iterables for streams.
+ *
+ * @example
+ * class GreeterService implements ServiceImplementation<typeof Greeter> {
+ *   async SayHello(req: HelloRequest__Output) { return { message: `Hello ${req.name}` }; }
+ * }
+ */
+export type ServiceImplementation<S> =
+  S extends ServiceDescriptor<infer H> ? { [K in KnownKeys<H>]: HandlerFor<H[K]> } : never;

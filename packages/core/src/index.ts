@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+
+export { Service, UseInterceptors } from './service';
+export { createToken, inject, bindValue, bindClass, resolve } from './token';
+export type { Token } from './token';
+export { loadProto, PROTO_LOADER_OPTIONS } from './proto';
+export type { ProtoPackage } from './proto';
+export { serviceDescriptor, methodKind } from './definition';
+export type { MethodKind, MethodDescriptor, ServiceDescriptor, ServiceImplementation, HandlerFor } from './definition';
+export type { CallContext, GrpcServerCall } from './call-context';
+export { metadataFrom } from './call-context';
+export { observe } from './interceptor';
+export type { ServerInterceptor, ServerNext, InterceptedCall } from './interceptor';
+export { RpcError, Code, codeName, parseCode } from './rpc-error';
+export {
+  BadRequest,
+  DebugInfo,
+  ErrorInfo,
+  Help,
+  LocalizedMessage,
+  PreconditionFailure,
+  QuotaFailure,
+  RequestInfo,
+  ResourceInfo,
+  RetryInfo,
+  detailType,
+  registerDetailType,
+} from './error-details';
+export type { Detail, DetailType, RawDetail } from './error-details';
+export { loadConfig } from './config/load-config';
+export type { ConfigSources } from './config/load-config';
+export { serverConfigSchema } from './config/server-schema';
+export type { ServerConfig } from './config/server-schema';
+export { defineModule } from './app-module';
+export type { AppModule, AnyAppModule } from './app-module';
+export { ServerConfigToken, LoggerToken } from './core-tokens';
+export { createLogger } from './logger';
+export type { Logger } from './logger';
+export { SwitchboardError } from './switchboard-error';
+export type { SwitchboardErrorCode } from './switchboard-error';
+
+// ---- for extension authors -------------------------------------------------
+export { readService, readInterceptors } from './service';
+export { encodeStatusDetails, decodeStatusDetails } from './error-details';
+export { GOOGLE_PROTOS_DIR } from './proto';

@@ -1,0 +1,78 @@
+import type { CallContext } from './call-context';
+import type { MethodDescriptor } from './definition';
+
+/**
+ * A call as a server interceptor sees it. Every kind looks the same: unary
+ * requests arrive as an iterable of one message, and the response side is an
+ * iterable of one message for unary and client-streaming calls.
+ */
+export interface InterceptedCall<Req = unknown> {
+  readonly method: MethodDescriptor;
+  readonly ctx: CallContext;
+  /** The incoming messages; wrap it to see or change each one. */
+  readonly requests: AsyncIterable<Req>;
+}
+
+/** Runs the rest of the chain: the next interceptors, then the handler. */
+export type ServerNext = (call: InterceptedCall) => AsyncIterable<unknown>;
+
+/**
+ * A server interceptor: one function for unary and all three streaming kinds.
+ *
+ * Order: global interceptors (in the order the server was given them), then
+ * the service's (`@UseInterceptors` on the class), then the method's
+ * (`@UseInterceptors` on the method), then the handler. Responses, errors
+ * and the final status travel back through them in reverse.
+ *
+ * An interceptor sees each request by wrapping `call.requests`, each response
+ * by iterating `next(call)`, and the outcome as the loop ending or throwing
+ * (an `RpcError`, including DEADLINE_EXCEEDED and CANCELLED). Throwing ends
+ * the call with that error.
+ *
+ * @example
+ * const auth: ServerInterceptor = async function* (call, next) {
+ *   if (call.ctx.metadata.get('authorization')[0] !== 'Bearer s3cret')
+ *     throw new RpcError(Code.UNAUTHENTICATED, 'missing or wrong token');
+ *   yield* next(call);
+ * };
+ */
+export type ServerInterceptor = (call: InterceptedCall, next: ServerNext) => AsyncIterable<unknown>;
+
+/**
+ * A shorthand for interceptors that only watch: hooks for each request, each
+ * response and the end (with the error, if any). Hooks may be async.
+ *
+ * @example
+ * const log = observe({ onEnd: (call, error) => logger.info({ method: call.method.path, error }) });
+ */
+export function observe(hooks: {
+  onStart?(call: InterceptedCall): void | Promise<void>;
+  onRequest?(message: unknown, call: InterceptedCall): void | Promise<void>;
+  onResponse?(message: unknown, call: InterceptedCall): void | Promise<void>;
+  onEnd?(call: InterceptedCall, error: unknown): void | Promise<void>;
+}): ServerInterceptor {
+  const { onStart, onRequest, onResponse, onEnd } = hooks;
+  return async function* observed(call, next) {
+    let error: unknown;
+    try {
+      if (onStart) await onStart(call);
+      const inner = onRequest ? { ...call, requests: tap(call.requests, (m) => onRequest(m, call)) } : call;
+      for await (const message of next(inner)) {
+        if (onResponse) await onResponse(message, call);
+        yield message;
+      }
+    } catch (e) {
+      error = e;
+      throw e;
+    } finally {
+      if (onEnd) await onEnd(call, error);
+    }
+  };
+}
+
+async function* tap<T>(source: AsyncIterable<T>, fn: (m: T) => void | Promise<void>): AsyncIterable<T> {
+  for await (const message of source) {
+    await fn(message);
+    yield message;
+  }
+}

@@ -1,0 +1,179 @@
+import type * as grpc from '@grpc/grpc-js';
+import {
+  Code,
+  RpcError,
+  type CallContext,
+  type GrpcServerCall,
+  type InterceptedCall,
+  type Logger,
+  type MethodDescriptor,
+  type ServerInterceptor,
+  type ServerNext,
+} from '@switchboard/core';
+import { abortable, once } from './abortable';
+import { readMessages } from './read-messages';
+import { compose } from './chain';
+import { ServerCallContext } from './server-call-context';
+
+/** A user's handler, of any kind, before adaptation. @internal */
+export type AnyHandler = (input: unknown, ctx: CallContext) => unknown;
+
+/** Tracks the calls in flight so a shutdown can wait for or cancel them. @internal */
+export interface CallTracker {
+  add(ctx: ServerCallContext): void;
+  delete(ctx: ServerCallContext): void;
+}
+
+/**
+ * Adapts one handler and its interceptor chain to the grpc-js handler of its
+ * kind. Requests are pulled as the handler asks for them and responses are
+ * written only as fast as the transport drains them, so neither side buffers
+ * without bound.
+ * @internal
+ */
+export function adaptHandler(
+  method: MethodDescriptor,
+  handler: AnyHandler,
+  interceptors: readonly ServerInterceptor[],
+  tracker: CallTracker,
+  logger: Logger,
+): grpc.UntypedHandleCall {
+  const next = compose(interceptors, terminal(method, handler));
+  const direct = interceptors.length === 0;
+
+  const begin = (call: GrpcServerCall): ServerCallContext => {
+    const ctx = new ServerCallContext(method, call);
+    tracker.add(ctx);
+    return ctx;
+  };
+  const end = (ctx: ServerCallContext): void => {
+    ctx.dispose();
+    tracker.delete(ctx);
+  };
+  const failure = (error: unknown, ctx: ServerCallContext): grpc.StatusObject => {
+    const status = toRpcError(error, ctx, logger).toStatus();
+    return { ...status, metadata: ctx.takeTrailers(status.metadata) ?? status.metadata };
+  };
+  const requestsOf = (call: GrpcServerCall, ctx: ServerCallContext): AsyncIterable<unknown> =>
+    method.kind === 'unary' || method.kind === 'server_stream'
+      ? once((call as grpc.ServerUnaryCall<unknown, unknown>).request)
+      : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal);
+
+  if (method.kind === 'unary' || method.kind === 'client_stream') {
+    return (call: GrpcServerCall, callback: grpc.sendUnaryData<unknown>) => {
+      const ctx = begin(call);
+      const result =
+        direct && method.kind === 'unary'
+          ? raceAbort(Promise.resolve().then(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx)), ctx.signal)
+          : single(next({ method, ctx, requests: requestsOf(call, ctx) }));
+      result.then(
+        (response) => {
+          end(ctx);
+          callback(null, response, ctx.takeTrailers());
+        },
+        (error: unknown) => {
+          end(ctx);
+          callback(failure(error, ctx));
+        },
+      );
+    };
+  }
+
+  return (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
+    const ctx = begin(call);
+    void (async () => {
+      try {
+        for await (const message of next({ method, ctx, requests: requestsOf(call, ctx) })) {
+          if (!call.write(message)) await drained(call, ctx.signal);
+        }
+        end(ctx);
+        call.end(ctx.takeTrailers());
+      } catch (error) {
+        end(ctx);
+        call.emit('error', failure(error, ctx));
+      }
+    })();
+  };
+}
+
+/** The innermost step of the chain: the handler, stopped by the call's signal. */
+function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
+  switch (method.kind) {
+    case 'unary':
+    case 'client_stream':
+      return async function* unary(call: InterceptedCall) {
+        const input = method.kind === 'unary' ? await first(call.requests, method) : call.requests;
+        yield await raceAbort(Promise.resolve(handler(input, call.ctx)), call.ctx.signal);
+      };
+    case 'server_stream':
+    case 'bidi':
+      return async function* streaming(call: InterceptedCall) {
+        const input = method.kind === 'server_stream' ? await first(call.requests, method) : call.requests;
+        const output = handler(input, call.ctx) as AsyncIterable<unknown>;
+        if (output === null || typeof output !== 'object' || !(Symbol.asyncIterator in output)) {
+          throw new Error(`handler of ${method.path} must return an async iterable (write it as async function*)`);
+        }
+        yield* abortable(output, call.ctx.signal);
+      };
+  }
+}
+
+async function first(requests: AsyncIterable<unknown>, method: MethodDescriptor): Promise<unknown> {
+  for await (const message of requests) return message;
+  throw new RpcError(Code.INTERNAL, `no request message reached the handler of ${method.path}`);
+}
+
+async function single(responses: AsyncIterable<unknown>): Promise<unknown> {
+  let count = 0;
+  let response: unknown;
+  for await (const message of responses) {
+    count++;
+    response = message;
+  }
+  if (count !== 1) throw new Error(`a single-response call produced ${count} responses`);
+  return response;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+function drained(stream: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      stream.removeListener('drain', done);
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      stream.removeListener('drain', done);
+      reject(signal.reason as Error);
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * What goes on the wire: an `RpcError` as it is; anything else as INTERNAL
+ * with a generic message, logged with its cause and never leaked.
+ */
+function toRpcError(error: unknown, ctx: ServerCallContext, logger: Logger): RpcError {
+  if (error instanceof RpcError) return error;
+  logger.error({ err: error, method: ctx.method.path }, 'handler failed');
+  return new RpcError(Code.INTERNAL, 'Internal server error', { cause: error });
+}

@@ -1,0 +1,125 @@
+import { Container } from 'inversify';
+import {
+  LoggerToken,
+  ServerConfigToken,
+  SwitchboardError,
+  bindValue,
+  createLogger,
+  loadConfig,
+  serverConfigSchema,
+  type AnyAppModule,
+  type ConfigSources,
+  type Logger,
+  type ServerConfig,
+  type ServerInterceptor,
+} from '@switchboard/core';
+import { SwitchboardServer } from './switchboard-server';
+
+/** Options of {@link startServer}. */
+export interface StartOptions {
+  /** The apps to serve, on one server. */
+  readonly modules: readonly AnyAppModule[];
+  /** Global interceptors, outermost first; each module's own come after these. */
+  readonly interceptors?: readonly ServerInterceptor[];
+  /** Where config comes from; defaults to this process's argv, env and `./config`. */
+  readonly config?: ConfigSources;
+  /** Overrides the logger built from config (tests pass a silent one). */
+  readonly logger?: Logger;
+}
+
+/** A started server and what it was built from. */
+export interface RunningServer {
+  readonly port: number;
+  readonly address: string;
+  readonly config: Readonly<ServerConfig>;
+  readonly container: Container;
+  readonly server: SwitchboardServer;
+  readonly logger: Logger;
+  /** Graceful shutdown; see {@link SwitchboardServer.shutdown}. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Validates the whole configuration (server keys and every module's keys),
+ * wires the modules into one container and serves all their services on one
+ * port. Nothing listens unless the configuration is valid.
+ *
+ * @example
+ * const running = await startServer({ modules: [ordersModule, greeterModule] });
+ * console.log(`serving on ${running.address}`);
+ */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const schema = mergeSchemas(options.modules);
+  const config = loadConfig(schema, options.config) as Readonly<ServerConfig>;
+  const logger = options.logger ?? createLogger(config);
+
+  const container = new Container();
+  bindValue(container, ServerConfigToken, config);
+  bindValue(container, LoggerToken, logger);
+  for (const module of options.modules) {
+    module.register?.(container, config as never);
+    for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
+  }
+
+  const server = new SwitchboardServer({
+    config: config.server,
+    logger,
+    interceptors: [...(options.interceptors ?? []), ...options.modules.flatMap((m) => m.interceptors?.(container) ?? [])],
+  });
+  for (const module of options.modules) {
+    for (const service of module.services) server.addService(container.get(service));
+  }
+  const port = await server.listen();
+  return {
+    port,
+    address: `${config.server.host}:${port}`,
+    config,
+    container,
+    server,
+    logger,
+    shutdown: (graceMs?: number) => server.shutdown(graceMs),
+  };
+}
+
+/**
+ * The entry point of a server process: starts, and on SIGTERM or SIGINT shuts
+ * down gracefully and exits 0. Bad configuration is printed with every
+ * problem and the process exits 1 with nothing started.
+ */
+export async function runMain(options: StartOptions): Promise<void> {
+  let running: RunningServer;
+  try {
+    running = await startServer(options);
+  } catch (error) {
+    process.stderr.write(`${error instanceof SwitchboardError ? error.message : String((error as Error).stack ?? String(error))}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: NodeJS.Signals): void => {
+    running.logger.info({ signal }, 'signal received');
+    running.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadConfig>[0] {
+  const schema: Record<string, unknown> = { ...serverConfigSchema };
+  const owner = new Map<string, string>(Object.keys(serverConfigSchema).map((k) => [k, 'server']));
+  for (const module of modules) {
+    for (const [key, value] of Object.entries((module.config ?? {}) as Record<string, unknown>)) {
+      const previous = owner.get(key);
+      if (previous !== undefined) {
+        throw new SwitchboardError('SB_ERR_CONFIG', `config key '${key}' of module '${module.name}' is already declared by '${previous}'`);
+      }
+      owner.set(key, module.name);
+      schema[key] = value;
+    }
+  }
+  return schema as Parameters<typeof loadConfig>[0];
+}

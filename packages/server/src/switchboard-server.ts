@@ -1,0 +1,169 @@
+import * as grpc from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import {
+  Code,
+  RpcError,
+  SwitchboardError,
+  readInterceptors,
+  readService,
+  type Logger,
+  type ServerConfig,
+  type ServerInterceptor,
+} from '@switchboard/core';
+import { HealthImplementation } from 'grpc-health-check';
+import { adaptHandler, type AnyHandler } from './method-handler';
+import type { ServerCallContext } from './server-call-context';
+
+/** Options of {@link SwitchboardServer}. */
+export interface SwitchboardServerOptions {
+  /** The validated `server` config section. */
+  readonly config: ServerConfig['server'];
+  /** Global interceptors, outermost first. */
+  readonly interceptors?: readonly ServerInterceptor[];
+  readonly logger: Logger;
+}
+
+/**
+ * One grpc-js server for any number of `@Service` instances, with global
+ * interceptors, health, reflection and a graceful shutdown.
+ *
+ * @example
+ * const server = new SwitchboardServer({ config: config.server, logger });
+ * server.addService(new GreeterService());
+ * const port = await server.listen();
+ */
+export class SwitchboardServer {
+  private readonly server: grpc.Server;
+  private readonly health = new HealthImplementation({ '': 'SERVING' });
+  private readonly inFlight = new Set<ServerCallContext>();
+  private readonly protos: PackageDefinition[] = [];
+  private readonly services: string[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private state: 'new' | 'listening' | 'stopping' | 'stopped' = 'new';
+
+  constructor(private readonly options: SwitchboardServerOptions) {
+    const c = options.config;
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': c.maxReceiveMessageBytes,
+      'grpc.max_send_message_length': c.maxSendMessageBytes,
+      'grpc.max_concurrent_streams': c.maxConcurrentStreams,
+      'grpc.keepalive_time_ms': c.keepalive.timeMs,
+      'grpc.keepalive_timeout_ms': c.keepalive.timeoutMs,
+      'grpc.keepalive_permit_without_calls': c.keepalive.permitWithoutCalls ? 1 : 0,
+    });
+  }
+
+  /** The full names of the services added so far. */
+  get serviceNames(): readonly string[] {
+    return this.services;
+  }
+
+  /** The number of calls being served now. */
+  get callsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Serves an instance of a `@Service` class. Every rpc of its proto must
+   * have a handler; a missing one is an error naming the service, the method
+   * and the handlers that exist.
+   */
+  addService(instance: object): void {
+    const cls = instance.constructor as new (...args: never[]) => object;
+    const descriptor = readService(cls);
+    if (this.services.includes(descriptor.fullName)) {
+      throw new SwitchboardError('SB_ERR_SERVICE', `service ${descriptor.fullName} is served twice (second: ${cls.name})`);
+    }
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of descriptor.methods.values()) {
+      const handler = (instance as Record<string, unknown>)[method.name];
+      if (typeof handler !== 'function') {
+        const own = Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== 'constructor');
+        throw new SwitchboardError(
+          'SB_ERR_SERVICE',
+          `${cls.name} serves ${descriptor.fullName} but has no handler '${method.name}' ` +
+            `(rpcs: ${[...descriptor.methods.keys()].join(', ')}; class methods: ${own.join(', ') || 'none'})`,
+        );
+      }
+      const interceptors = [...(this.options.interceptors ?? []), ...readInterceptors(cls, method.name)];
+      implementation[method.name] = adaptHandler(
+        method,
+        (handler as AnyHandler).bind(instance),
+        interceptors,
+        this.tracker,
+        this.options.logger,
+      );
+    }
+    this.server.addService(descriptor.definition, implementation);
+    this.services.push(descriptor.fullName);
+    this.protos.push(descriptor.proto.definition);
+    this.health.setStatus(descriptor.fullName, 'SERVING');
+  }
+
+  /** Binds `host:port` from config (port 0 picks one) and resolves to the bound port. */
+  async listen(): Promise<number> {
+    const { host, port, health, reflection } = this.options.config;
+    if (health) this.health.addToServer(this.server);
+    if (reflection && this.protos.length > 0) {
+      new ReflectionService(Object.assign({}, ...this.protos) as PackageDefinition).addToServer(this.server);
+    }
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(new SwitchboardError('SB_ERR_LISTEN', `cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(p),
+      );
+    });
+    this.state = 'listening';
+    this.options.logger.info({ address: `${host}:${bound}`, services: this.services }, 'listening');
+    return bound;
+  }
+
+  /**
+   * Stops gracefully: health turns NOT_SERVING, the listener closes and new
+   * calls are refused; calls in flight get `graceMs` to finish, then their
+   * signals abort with UNAVAILABLE and the server is forced down.
+   */
+  async shutdown(graceMs = this.options.config.shutdownGraceMs): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    for (const name of ['', ...this.services]) this.health.setStatus(name, 'NOT_SERVING');
+    const inFlight = this.inFlight.size;
+    this.options.logger.info({ inFlight, graceMs }, 'shutting down');
+    this.server.tryShutdown(() => undefined);
+    const finished = await this.waitIdle(graceMs);
+    if (!finished) {
+      this.options.logger.warn({ cancelled: this.inFlight.size }, 'grace period over; cancelling calls');
+      for (const ctx of this.inFlight) ctx.abort(new RpcError(Code.UNAVAILABLE, 'the server is shutting down'));
+      await this.waitIdle(1000);
+    }
+    this.server.forceShutdown();
+    this.state = 'stopped';
+    this.options.logger.info('stopped');
+  }
+
+  private readonly tracker = {
+    add: (ctx: ServerCallContext): void => {
+      this.inFlight.add(ctx);
+    },
+    delete: (ctx: ServerCallContext): void => {
+      this.inFlight.delete(ctx);
+      if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    },
+  };
+
+  private waitIdle(ms: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
