@@ -21,8 +21,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts', 'testing/**/*.ts'],
     rules: {
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -18,7 +18,7 @@ export type { OrderManagementClient } from './gen/ecommerce/OrderManagement';
 /** The orders app: `ecommerce.OrderManagement` with its store, config and interceptors. */
 export const ordersModule = defineModule<OrdersConfig>({
   name: 'orders',
-  config: ordersConfigSchema as never,
+  config: ordersConfigSchema,
   services: [OrderManagementService],
   interceptors(container) {
     const logger = resolve(container, LoggerToken);

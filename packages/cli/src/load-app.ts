@@ -9,6 +9,7 @@ export function loadApp(spec: string, cwd = process.cwd()): AnyAppModule {
   const request = spec.startsWith('.') || spec.startsWith('/') ? path.resolve(cwd, spec) : spec;
   let exports: Record<string, unknown>;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- apps are chosen at run time
     exports = require(require.resolve(request, { paths: [cwd] })) as Record<string, unknown>;
   } catch (cause) {
     throw new SwitchboardError('SB_ERR_SERVICE', `cannot load app '${spec}': ${(cause as Error).message}`, { cause });

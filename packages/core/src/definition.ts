@@ -66,7 +66,7 @@ export function serviceDescriptor<H>(proto: ProtoPackage, fullName: string): Ser
       service: fullName,
       name,
       kind: methodKind(def.requestStream, def.responseStream),
-      definition: def as MethodDefinition<object, object>,
+      definition: def,
     });
   }
   return { fullName, methods, proto, definition: entry };

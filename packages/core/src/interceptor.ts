@@ -46,10 +46,10 @@ export type ServerInterceptor = (call: InterceptedCall, next: ServerNext) => Asy
  * const log = observe({ onEnd: (call, error) => logger.info({ method: call.method.path, error }) });
  */
 export function observe(hooks: {
-  onStart?(call: InterceptedCall): void | Promise<void>;
-  onRequest?(message: unknown, call: InterceptedCall): void | Promise<void>;
-  onResponse?(message: unknown, call: InterceptedCall): void | Promise<void>;
-  onEnd?(call: InterceptedCall, error: unknown): void | Promise<void>;
+  onStart?: (call: InterceptedCall) => void | Promise<void>;
+  onRequest?: (message: unknown, call: InterceptedCall) => void | Promise<void>;
+  onResponse?: (message: unknown, call: InterceptedCall) => void | Promise<void>;
+  onEnd?: (call: InterceptedCall, error: unknown) => void | Promise<void>;
 }): ServerInterceptor {
   const { onStart, onRequest, onResponse, onEnd } = hooks;
   return async function* observed(call, next) {

@@ -33,7 +33,7 @@ export function createToken<T>(name: string): Token<T> {
 
 /** Constructor-parameter decorator: injects what `token` is bound to. */
 export function inject<T>(token: Token<T>): ParameterDecorator & PropertyDecorator {
-  return inversifyInject(token.id) as ParameterDecorator & PropertyDecorator;
+  return inversifyInject(token.id);
 }
 
 /** Binds `token` to a constant value in `container`. */
@@ -43,7 +43,7 @@ export function bindValue<T>(container: Container, token: Token<T>, value: T): v
 
 /** Binds `token` to a class, created once per container. */
 export function bindClass<T>(container: Container, token: Token<T>, cls: new (...args: never[]) => T): void {
-  container.bind(token.id).to(cls as never).inSingletonScope();
+  container.bind(token.id).to(cls).inSingletonScope();
 }
 
 /** Resolves `token` from `container`, naming the token when nothing is bound. */

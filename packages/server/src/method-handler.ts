@@ -15,11 +15,15 @@ import { readMessages } from './read-messages';
 import { compose } from './chain';
 import { ServerCallContext } from './server-call-context';
 
+const SHUTTING_DOWN = new RpcError(Code.UNAVAILABLE, 'the server is shutting down');
+
 /** A user's handler, of any kind, before adaptation. @internal */
 export type AnyHandler = (input: unknown, ctx: CallContext) => unknown;
 
 /** Tracks the calls in flight so a shutdown can wait for or cancel them. @internal */
 export interface CallTracker {
+  /** False once a shutdown has begun: new calls are refused with UNAVAILABLE. */
+  readonly accepting: boolean;
   add(ctx: ServerCallContext): void;
   delete(ctx: ServerCallContext): void;
 }
@@ -61,6 +65,7 @@ export function adaptHandler(
 
   if (method.kind === 'unary' || method.kind === 'client_stream') {
     return (call: GrpcServerCall, callback: grpc.sendUnaryData<unknown>) => {
+      if (!tracker.accepting) return callback(SHUTTING_DOWN.toStatus());
       const ctx = begin(call);
       const result =
         direct && method.kind === 'unary'
@@ -80,6 +85,7 @@ export function adaptHandler(
   }
 
   return (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
+    if (!tracker.accepting) return void call.emit('error', SHUTTING_DOWN.toStatus());
     const ctx = begin(call);
     void (async () => {
       try {
@@ -146,7 +152,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

@@ -34,7 +34,7 @@ export async function* readMessages<T>(stream: Readable, signal: AbortSignal): A
   try {
     for (;;) {
       if (signal.aborted) throw signal.reason;
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure as Error;
       const message = stream.read() as T | null;
       if (message !== null) {
         yield message;

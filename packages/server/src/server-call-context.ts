@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, type CallContext, type GrpcServerCall, type MethodDescriptor } from '@switchboard/core';
 
 /** How close to the deadline a client's cancel counts as the deadline. */

@@ -57,7 +57,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   bindValue(container, ServerConfigToken, config);
   bindValue(container, LoggerToken, logger);
   for (const module of options.modules) {
-    module.register?.(container, config as never);
+    module.register?.(container, config);
     for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
   }
 
@@ -121,5 +121,5 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
       schema[key] = value;
     }
   }
-  return schema as Parameters<typeof loadConfig>[0];
+  return schema;
 }

@@ -15,6 +15,9 @@ import { HealthImplementation } from 'grpc-health-check';
 import { adaptHandler, type AnyHandler } from './method-handler';
 import type { ServerCallContext } from './server-call-context';
 
+/** How long connections get to close once no call is in flight. */
+const CLOSE_TIMEOUT_MS = 500;
+
 /** Options of {@link SwitchboardServer}. */
 export interface SwitchboardServerOptions {
   /** The validated `server` config section. */
@@ -120,29 +123,41 @@ export class SwitchboardServer {
   }
 
   /**
-   * Stops gracefully: health turns NOT_SERVING, the listener closes and new
-   * calls are refused; calls in flight get `graceMs` to finish, then their
-   * signals abort with UNAVAILABLE and the server is forced down.
+   * Stops gracefully: health turns NOT_SERVING and new calls are refused with
+   * UNAVAILABLE; calls in flight get `graceMs` to finish, then their signals
+   * abort with UNAVAILABLE; then connections close and the port is released.
    */
   async shutdown(graceMs = this.options.config.shutdownGraceMs): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
+    this.tracker.accepting = false;
     for (const name of ['', ...this.services]) this.health.setStatus(name, 'NOT_SERVING');
-    const inFlight = this.inFlight.size;
-    this.options.logger.info({ inFlight, graceMs }, 'shutting down');
-    this.server.tryShutdown(() => undefined);
-    const finished = await this.waitIdle(graceMs);
-    if (!finished) {
+    this.options.logger.info({ inFlight: this.inFlight.size, graceMs }, 'shutting down');
+    // New calls are refused by the handlers; connections stay up until the
+    // calls in flight have sent their status (grpc-js's graceful session
+    // close resets streams that answer after it began).
+    if (!(await this.waitIdle(graceMs))) {
       this.options.logger.warn({ cancelled: this.inFlight.size }, 'grace period over; cancelling calls');
       for (const ctx of this.inFlight) ctx.abort(new RpcError(Code.UNAVAILABLE, 'the server is shutting down'));
       await this.waitIdle(1000);
     }
-    this.server.forceShutdown();
+    await new Promise<void>((resolve) => {
+      // Long-lived streams we do not track (health Watch) would hold a graceful close open.
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, CLOSE_TIMEOUT_MS);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
     this.state = 'stopped';
     this.options.logger.info('stopped');
   }
 
   private readonly tracker = {
+    accepting: true,
     add: (ctx: ServerCallContext): void => {
       this.inFlight.add(ctx);
     },

@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { Echo } from './fixtures/echo-service';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
 import { grpcFrame, rawCall } from './raw-http2';

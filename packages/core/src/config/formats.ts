@@ -3,7 +3,10 @@ import * as net from 'node:net';
 
 let added = false;
 
-/** Adds Switchboard's convict formats once: `host` and `positive-int`. @internal */
+/** Numbers from the environment arrive as strings; anything but digits stays as given, so errors can show it. */
+const coerceInt = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v);
+
+/** Adds Switchboard's convict formats once: `host`, `positive-int`, `non-negative-int`. @internal */
 export function addFormats(): void {
   if (added) return;
   added = true;
@@ -18,9 +21,16 @@ export function addFormats(): void {
   });
   convict.addFormat({
     name: 'positive-int',
-    coerce: (v: unknown) => (typeof v === 'string' ? Number(v) : v),
+    coerce: coerceInt,
     validate(value: unknown) {
       if (!Number.isSafeInteger(value) || (value as number) < 1) throw new Error('must be an integer of 1 or more');
+    },
+  });
+  convict.addFormat({
+    name: 'non-negative-int',
+    coerce: coerceInt,
+    validate(value: unknown) {
+      if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error('must be an integer of 0 or more');
     },
   });
 }

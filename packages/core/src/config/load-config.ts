@@ -37,16 +37,17 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
 
   let config: convict.Config<T>;
   try {
-    config = convict(schema, { env: env as NodeJS.ProcessEnv, args: [] });
+    config = convict(schema, { env: env, args: [] });
   } catch (cause) {
     throw new SwitchboardError('SB_ERR_CONFIG', `invalid value in the environment: ${(cause as Error).message}`, { cause });
   }
-  const loaded: string[] = [];
+  const loaded: string[] = ['defaults'];
   for (const file of files) {
     if (!fs.existsSync(file)) continue;
     config.load(readJson(file)); // convict re-applies the environment after each load
     loaded.push(file);
   }
+  loaded.push('environment');
   const explicit = configFlag(argv);
   if (explicit !== undefined) {
     // `set` outranks the environment in convict, which is the order we promise.
@@ -60,7 +61,7 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
     const problems = (cause as Error).message.split('\n').map((line) => explain(line, schema as Tree, (key) => safeGet(config, key)));
     throw new SwitchboardError(
       'SB_ERR_CONFIG',
-      `invalid configuration (from ${['defaults', ...loaded, 'environment'].join(', ')}):\n  ${problems.join('\n  ')}`,
+      `invalid configuration (from ${loaded.join(', ')}):\n  ${problems.join('\n  ')}`,
       { cause },
     );
   }
@@ -115,7 +116,7 @@ function explain(line: string, schema: Tree, valueOf: (key: string) => unknown):
   const parent = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
   let node: unknown = schema;
   for (const part of parent ? parent.split('.') : []) node = (node as Tree | undefined)?.[part];
-  const allowed = node && typeof node === 'object' ? Object.keys(node as Tree).join(', ') : '(none)';
+  const allowed = node && typeof node === 'object' ? Object.keys(node).join(', ') : '(none)';
   return `${key}: unknown key (value ${JSON.stringify(valueOf(key))}); allowed ${parent ? `under '${parent}'` : 'at the top level'}: ${allowed}`;
 }
 

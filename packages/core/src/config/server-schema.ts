@@ -27,7 +27,7 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     health: { doc: 'Serve grpc.health.v1.', format: Boolean, default: true },
     shutdownGraceMs: {
       doc: 'How long in-flight calls may run after SIGTERM before they are cancelled.',
-      format: 'nat',
+      format: 'non-negative-int',
       default: 10000,
       env: 'SHUTDOWN_GRACE_MS',
     },
