@@ -22,6 +22,8 @@ export interface AppModule<C = unknown> {
   interceptors?(container: Container): readonly ServerInterceptor[];
   /** Binds the module's own tokens. `config` is the whole validated configuration. */
   register?(container: Container, config: C): void;
+  /** Releases what `register` made (client channels, registrations), after the server has stopped. */
+  dispose?(container: Container): void | Promise<void>;
 }
 
 /** Declares an app module with its types checked. */

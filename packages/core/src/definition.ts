@@ -21,18 +21,20 @@ export interface MethodDescriptor {
 }
 
 /**
- * A proto service, typed by the `…Handlers` interface that
- * `proto-loader-gen-types` generates for it. `H` only carries types; what is
- * served comes from the loaded proto.
+ * A proto service, typed by the `…Handlers` interface (`H`, for servers) and
+ * the `…Definition` interface (`D`, for clients) that `proto-loader-gen-types`
+ * generates for it. They only carry types; what is served comes from the
+ * loaded proto.
  */
-export interface ServiceDescriptor<H = unknown> {
+export interface ServiceDescriptor<H = unknown, D = unknown> {
   readonly fullName: string;
   readonly methods: ReadonlyMap<string, MethodDescriptor>;
   readonly proto: ProtoPackage;
   /** The grpc-js service definition. @internal */
   readonly definition: ServiceDefinition;
-  /** Phantom field that carries `H`; never set. */
+  /** Phantom fields that carry `H` and `D`; never set. */
   readonly __handlers?: H;
+  readonly __definition?: D;
 }
 
 /** The kind of a method given its flags. */
@@ -45,10 +47,10 @@ export function methodKind(requestStream: boolean, responseStream: boolean): Met
  * Looks up a service in a loaded proto.
  *
  * @example
- * import type { GreeterHandlers } from './gen/helloworld/Greeter';
- * export const Greeter = serviceDescriptor<GreeterHandlers>(proto, 'helloworld.Greeter');
+ * import type { GreeterDefinition, GreeterHandlers } from './gen/helloworld/Greeter';
+ * export const Greeter = serviceDescriptor<GreeterHandlers, GreeterDefinition>(proto, 'helloworld.Greeter');
  */
-export function serviceDescriptor<H>(proto: ProtoPackage, fullName: string): ServiceDescriptor<H> {
+export function serviceDescriptor<H, D = unknown>(proto: ProtoPackage, fullName: string): ServiceDescriptor<H, D> {
   const entry = proto.definition[fullName];
   if (entry === undefined || !isServiceDefinition(entry)) {
     const services = Object.entries(proto.definition)
@@ -80,6 +82,16 @@ function isServiceDefinition(v: unknown): v is ServiceDefinition {
 
 type Param0<H> = H extends (call: infer C, ...rest: never[]) => unknown ? C : never;
 
+/** The kind of call of one generated grpc-js handler type. */
+export type KindOf<H> =
+  Param0<H> extends grpc.ServerDuplexStream<infer _Req, infer _Res>
+    ? 'bidi'
+    : Param0<H> extends grpc.ServerWritableStream<infer _Req, infer _Res>
+      ? 'server_stream'
+      : Param0<H> extends grpc.ServerReadableStream<infer _Req, infer _Res>
+        ? 'client_stream'
+        : 'unary';
+
 /** The handler a Switchboard service writes for one grpc-js handler type. */
 export type HandlerFor<H> =
   Param0<H> extends grpc.ServerDuplexStream<infer Req, infer Res>
@@ -92,7 +104,8 @@ export type HandlerFor<H> =
           ? (request: Req, ctx: CallContext) => Promise<Res> | Res
           : never;
 
-type KnownKeys<T> = keyof {
+/** The declared keys of a generated interface, without its index signature. */
+export type KnownKeys<T> = keyof {
   [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
 };
 
@@ -106,4 +119,4 @@ type KnownKeys<T> = keyof {
  * }
  */
 export type ServiceImplementation<S> =
-  S extends ServiceDescriptor<infer H> ? { [K in KnownKeys<H>]: HandlerFor<H[K]> } : never;
+  S extends ServiceDescriptor<infer H, unknown> ? { [K in KnownKeys<H>]: HandlerFor<H[K]> } : never;

@@ -6,10 +6,12 @@ export type { Token } from './token';
 export { loadProto, PROTO_LOADER_OPTIONS } from './proto';
 export type { ProtoPackage } from './proto';
 export { serviceDescriptor, methodKind } from './definition';
-export type { MethodKind, MethodDescriptor, ServiceDescriptor, ServiceImplementation, HandlerFor } from './definition';
+export type { MethodKind, MethodDescriptor, ServiceDescriptor, ServiceImplementation, HandlerFor, KnownKeys, KindOf } from './definition';
 export type { CallContext, GrpcServerCall } from './call-context';
 export { metadataFrom } from './call-context';
 export { observe } from './interceptor';
+export type { ClientInterceptor, ClientNext, OutgoingCall } from './client-interceptor';
+export { currentCallContext, runDetached } from './call-scope';
 export type { ServerInterceptor, ServerNext, InterceptedCall } from './interceptor';
 export { RpcError, Code, codeName, parseCode } from './rpc-error';
 export {
@@ -41,5 +43,8 @@ export type { SwitchboardErrorCode } from './switchboard-error';
 
 // ---- for extension authors -------------------------------------------------
 export { readService, readInterceptors } from './service';
+export { runInCallContext } from './call-scope';
+export { readMessages } from './read-messages';
 export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
+export { allowTargetScheme } from './config/formats';

@@ -9,9 +9,10 @@ import {
   type MethodDescriptor,
   type ServerInterceptor,
   type ServerNext,
+  runInCallContext,
 } from '@switchboard/core';
 import { abortable, once } from './abortable';
-import { readMessages } from './read-messages';
+import { readMessages } from '@switchboard/core';
 import { compose } from './chain';
 import { ServerCallContext } from './server-call-context';
 
@@ -67,10 +68,12 @@ export function adaptHandler(
     return (call: GrpcServerCall, callback: grpc.sendUnaryData<unknown>) => {
       if (!tracker.accepting) return callback(SHUTTING_DOWN.toStatus());
       const ctx = begin(call);
-      const result =
+      // Everything the call runs sees `ctx` as its current context (clients inherit from it).
+      const result = runInCallContext(ctx, () =>
         direct && method.kind === 'unary'
           ? raceAbort(Promise.resolve().then(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx)), ctx.signal)
-          : single(next({ method, ctx, requests: requestsOf(call, ctx) }));
+          : single(next({ method, ctx, requests: requestsOf(call, ctx) })),
+      );
       result.then(
         (response) => {
           end(ctx);
@@ -87,7 +90,7 @@ export function adaptHandler(
   return (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
     if (!tracker.accepting) return void call.emit('error', SHUTTING_DOWN.toStatus());
     const ctx = begin(call);
-    void (async () => {
+    void runInCallContext(ctx, async () => {
       try {
         for await (const message of next({ method, ctx, requests: requestsOf(call, ctx) })) {
           if (!call.write(message)) await drained(call, ctx.signal);
@@ -98,7 +101,7 @@ export function adaptHandler(
         end(ctx);
         call.emit('error', failure(error, ctx));
       }
-    })();
+    });
   };
 }
 

@@ -77,7 +77,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     container,
     server,
     logger,
-    shutdown: (graceMs?: number) => server.shutdown(graceMs),
+    async shutdown(graceMs?: number) {
+      await server.shutdown(graceMs);
+      for (const module of [...options.modules].reverse()) await module.dispose?.(container);
+    },
   };
 }
 
@@ -108,18 +111,35 @@ export async function runMain(options: StartOptions): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+type SchemaTree = Record<string, unknown>;
+
+/** A convict schema node that declares a value (rather than grouping keys). */
+const isLeaf = (node: unknown): boolean => typeof node === 'object' && node !== null && ('default' in node || 'format' in node);
+
+/**
+ * Merges the server schema and every module's. Modules may share a group
+ * (two apps each declaring `clients.<name>`), never a key.
+ */
 function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadConfig>[0] {
-  const schema: Record<string, unknown> = { ...serverConfigSchema };
-  const owner = new Map<string, string>(Object.keys(serverConfigSchema).map((k) => [k, 'server']));
-  for (const module of modules) {
-    for (const [key, value] of Object.entries((module.config ?? {}) as Record<string, unknown>)) {
-      const previous = owner.get(key);
-      if (previous !== undefined) {
-        throw new SwitchboardError('SB_ERR_CONFIG', `config key '${key}' of module '${module.name}' is already declared by '${previous}'`);
+  const schema: SchemaTree = {};
+  const owners = new Map<string, string>();
+  const merge = (into: SchemaTree, from: SchemaTree, owner: string, prefix: string): void => {
+    for (const [key, node] of Object.entries(from)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      const existing = into[key];
+      if (existing !== undefined && !isLeaf(existing) && !isLeaf(node)) {
+        merge(existing as SchemaTree, node as SchemaTree, owner, path);
+        continue;
       }
-      owner.set(key, module.name);
-      schema[key] = value;
+      if (existing !== undefined) {
+        throw new SwitchboardError('SB_ERR_CONFIG', `config key '${path}' of '${owner}' is already declared by '${owners.get(path) ?? '?'}'`);
+      }
+      into[key] = isLeaf(node) ? node : {};
+      owners.set(path, owner);
+      if (!isLeaf(node)) merge(into[key] as SchemaTree, node as SchemaTree, owner, path);
     }
-  }
-  return schema;
+  };
+  merge(schema, serverConfigSchema as SchemaTree, 'server', '');
+  for (const module of modules) merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
+  return schema as Parameters<typeof loadConfig>[0];
 }

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Reads a grpc-js request stream one message at a time, pulling only when the
- * consumer asks, so HTTP/2 flow control pushes back on a fast client. Ends on
- * the client's half-close; throws `signal.reason` once the signal aborts.
+ * Reads a grpc-js message stream (a call's requests on a server, its
+ * responses on a client) one message at a time, pulling only when the
+ * consumer asks, so HTTP/2 flow control pushes back on a fast peer. Ends when
+ * the peer half-closes; throws `signal.reason` once the signal aborts.
  *
  * Node's own async iterator is not used: on a Duplex it waits for 'close',
- * which needs the response side finished too, so a bidi handler would never
+ * which needs the other direction finished too, so a bidi peer would never
  * see the end of its input.
  * @internal
  */
