@@ -1,4 +1,4 @@
-"""Scenarios against switchboard.test.Echo (packages/server/test/fixtures/echo.proto)."""
+"""Scenarios against switchboard.test.Echo (testing/echo/echo.proto)."""
 
 import queue
 

@@ -23,7 +23,7 @@ NODE_MODULES = os.path.join(REPO, "node_modules")
 PROTOS = [
     (os.path.join(REPO, "apps", "orders", "proto"), "order_management.proto"),
     (os.path.join(REPO, "apps", "greeter", "proto"), "helloworld.proto"),
-    (os.path.join(REPO, "packages", "server", "test", "fixtures"), "echo.proto"),
+    (os.path.join(REPO, "testing", "echo"), "echo.proto"),
     (os.path.join(NODE_MODULES, "google-proto-files"), "google/rpc/status.proto"),
     (os.path.join(NODE_MODULES, "google-proto-files"), "google/rpc/error_details.proto"),
     (os.path.join(NODE_MODULES, "grpc-health-check", "proto"), "health/v1/health.proto"),

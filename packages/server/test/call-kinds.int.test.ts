@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Echo } from './fixtures/echo-service';
+import { Echo } from '../../../testing/echo/echo-service';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
 import { grpcFrame, rawCall } from './raw-http2';
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, Service, UseInterceptors, observe, type ServerInterceptor } from '@switchboard/core';
-import { Echo, type EchoReply, type EchoRequest } from './fixtures/echo-service';
+import { Echo, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
 
 function tracer(name: string, log: string[]): ServerInterceptor {

@@ -1,6 +1,6 @@
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { Echo } from './fixtures/echo-service';
+import { Echo } from '../../../testing/echo/echo-service';
 import { startEcho, unary, type EchoHarness } from './harness';
 import { grpcFrame, rawCall } from './raw-http2';
 
