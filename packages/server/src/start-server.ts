@@ -139,7 +139,7 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
       if (!isLeaf(node)) merge(into[key] as SchemaTree, node as SchemaTree, owner, path);
     }
   };
-  merge(schema, serverConfigSchema as SchemaTree, 'server', '');
+  merge(schema, serverConfigSchema, 'server', '');
   for (const module of modules) merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
-  return schema as Parameters<typeof loadConfig>[0];
+  return schema;
 }
