@@ -30,7 +30,7 @@ export {
 } from './error-details';
 export type { Detail, DetailType, RawDetail } from './error-details';
 export { loadConfig } from './config/load-config';
-export type { ConfigSources } from './config/load-config';
+export type { ConfigSources, ConfigSchema } from './config/load-config';
 export { serverConfigSchema } from './config/server-schema';
 export type { ServerConfig } from './config/server-schema';
 export { defineModule } from './app-module';

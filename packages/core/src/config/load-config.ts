@@ -16,6 +16,9 @@ export interface ConfigSources {
 
 type Tree = { [key: string]: unknown };
 
+/** A convict schema whose values have type `T`. */
+export type ConfigSchema<T> = convict.Schema<T>;
+
 /**
  * Loads and validates configuration: schema defaults, then
  * `config/default.json`, then `config/<NODE_ENV>.json`, then environment
@@ -58,7 +61,7 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
   try {
     config.validate({ allowed: 'strict' });
   } catch (cause) {
-    const problems = (cause as Error).message.split('\n').map((line) => explain(line, schema as Tree, (key) => safeGet(config, key)));
+    const problems = [...new Set((cause as Error).message.split('\n').map((line) => explain(line, schema as Tree, (key) => safeGet(config, key))))];
     throw new SwitchboardError(
       'SB_ERR_CONFIG',
       `invalid configuration (from ${loaded.join(', ')}):\n  ${problems.join('\n  ')}`,
@@ -108,16 +111,26 @@ function* leaves(tree: Tree, prefix = ''): Generator<[string, unknown]> {
   }
 }
 
-/** Turns convict's "not declared" line into one that names what is allowed. */
+/**
+ * Turns convict's "not declared" line into one that names the first key of
+ * the path the schema does not have, its value, and what is allowed there.
+ */
 function explain(line: string, schema: Tree, valueOf: (key: string) => unknown): string {
   const match = /^configuration param '(.+)' not declared in the schema$/.exec(line);
   if (!match?.[1]) return line;
-  const key = match[1];
-  const parent = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
+  const parts = match[1].split('.');
   let node: unknown = schema;
-  for (const part of parent ? parent.split('.') : []) node = (node as Tree | undefined)?.[part];
-  const allowed = node && typeof node === 'object' ? Object.keys(node).join(', ') : '(none)';
+  let depth = 0;
+  while (depth < parts.length - 1 && isGroup((node as Tree)[parts[depth]!])) node = (node as Tree)[parts[depth++]!];
+  const key = parts.slice(0, depth + 1).join('.');
+  const parent = parts.slice(0, depth).join('.');
+  const allowed = Object.keys(node as Tree).join(', ') || '(none)';
   return `${key}: unknown key (value ${JSON.stringify(valueOf(key))}); allowed ${parent ? `under '${parent}'` : 'at the top level'}: ${allowed}`;
+}
+
+/** A schema node that groups keys, rather than declaring a value. */
+function isGroup(node: unknown): boolean {
+  return typeof node === 'object' && node !== null && !('default' in node) && !('format' in node);
 }
 
 function safeGet(config: { get(key: never): unknown }, key: string): unknown {

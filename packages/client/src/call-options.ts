@@ -1,0 +1,70 @@
+import * as grpc from '@grpc/grpc-js';
+import type { CallContext, MethodDescriptor } from '@switchboard/core';
+import type { ClientConfig } from './client-config';
+
+/** What may be set on one call. */
+export interface CallOptions {
+  /** Deadline of this call in ms from now; overrides the configured one. 0 for none. */
+  deadlineMs?: number;
+  /** Absolute deadline of this call; overrides `deadlineMs`. */
+  deadline?: Date;
+  /** Metadata for this call, merged over the client's configured metadata. */
+  metadata?: grpc.Metadata | Record<string, string | Buffer>;
+  /** Cancels the call when it aborts. */
+  signal?: AbortSignal;
+  /** Receives the response headers. */
+  onHeader?: (headers: grpc.Metadata) => void;
+  /** Receives the trailers, on success and on error. */
+  onTrailer?: (trailers: grpc.Metadata) => void;
+}
+
+/** What one call is made with, all settings resolved. @internal */
+export interface ResolvedCall {
+  readonly metadata: grpc.Metadata;
+  readonly options: grpc.CallOptions;
+  /** Signals that cancel the call: the caller's and, when propagated, the incoming call's. */
+  readonly signals: AbortSignal[];
+}
+
+/**
+ * Resolves a call's deadline, metadata and cancellation. Inside a handler
+ * (`parent` set) the incoming call is the grpc-js parent: its deadline caps
+ * this one (grpc-js takes the earlier) unless `propagateDeadline` is off, and
+ * its signal cancels this call unless `propagateCancellation` is off.
+ */
+export function resolveCall(method: MethodDescriptor, config: ClientConfig, options: CallOptions, parent: CallContext | undefined): ResolvedCall {
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries(config.metadata)) metadata.set(k, v);
+  if (options.metadata instanceof grpc.Metadata) metadata.merge(options.metadata);
+  else if (options.metadata) for (const [k, v] of Object.entries(options.metadata)) metadata.set(k, v);
+
+  const deadlineMs = options.deadlineMs ?? (config.methods[method.name]?.deadlineMs || config.deadlineMs);
+  const callOptions: grpc.CallOptions = {};
+  if (options.deadline) callOptions.deadline = options.deadline;
+  else if (deadlineMs > 0) callOptions.deadline = Date.now() + deadlineMs;
+
+  const signals: AbortSignal[] = [];
+  if (options.signal) signals.push(options.signal);
+  if (parent !== undefined) {
+    if (config.propagateDeadline) {
+      callOptions.parent = parent.grpcCall;
+      callOptions.propagate_flags = grpc.propagate.DEADLINE;
+    }
+    if (config.propagateCancellation) signals.push(parent.signal);
+  }
+  return { metadata, options: callOptions, signals };
+}
+
+/** Cancels `call` when any signal aborts; returns the cleanup. @internal */
+export function linkSignals(call: { cancel(): void }, signals: readonly AbortSignal[]): () => void {
+  if (signals.length === 0) return () => undefined;
+  const cancel = (): void => call.cancel();
+  if (signals.some((s) => s.aborted)) {
+    queueMicrotask(cancel);
+    return () => undefined;
+  }
+  for (const s of signals) s.addEventListener('abort', cancel, { once: true });
+  return () => {
+    for (const s of signals) s.removeEventListener('abort', cancel);
+  };
+}

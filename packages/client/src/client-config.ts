@@ -1,0 +1,141 @@
+import type { ServiceDescriptor } from '@switchboard/core';
+
+/** Balancing policies a client may name. Unknown names are config errors: grpc-js would silently use pick_first. */
+export const BALANCING_POLICIES = ['pick_first', 'round_robin'] as const;
+export type BalancingPolicy = (typeof BALANCING_POLICIES)[number];
+
+/** Message compression of a client's requests. */
+export const COMPRESSIONS = ['identity', 'deflate', 'gzip'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** gRPC retry policy (gRFC A6); `maxAttempts` 1 means no retries. */
+export interface RetryConfig {
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  backoffMultiplier: number;
+  codes: string[];
+}
+
+/** gRPC hedging policy (gRFC A6); `maxAttempts` 1 means no hedging. */
+export interface HedgingConfig {
+  maxAttempts: number;
+  hedgingDelayMs: number;
+  nonFatalCodes: string[];
+}
+
+/** What may be set per method, overriding the client's value. */
+export interface MethodConfig {
+  deadlineMs: number;
+  waitForReady: boolean;
+  retry: RetryConfig;
+  hedging: HedgingConfig;
+}
+
+/** One client under `clients.<name>`. */
+export interface ClientConfig {
+  target: string;
+  deadlineMs: number;
+  compression: Compression;
+  balancing: BalancingPolicy;
+  retry: RetryConfig;
+  hedging: HedgingConfig;
+  waitForReady: boolean;
+  propagateDeadline: boolean;
+  propagateCancellation: boolean;
+  keepalive: { timeMs: number; timeoutMs: number; permitWithoutCalls: boolean };
+  maxReceiveMessageBytes: number;
+  maxSendMessageBytes: number;
+  metadata: Record<string, string>;
+  interceptors: string[];
+  methods: Record<string, Partial<MethodConfig>>;
+}
+
+const retrySchema = (defaults: { maxAttempts: number }) => ({
+  maxAttempts: { doc: 'Attempts in all, the first included; 1 turns retries off (gRPC caps it at 5).', format: 'attempts', default: defaults.maxAttempts },
+  initialBackoffMs: { doc: 'Backoff before the first retry.', format: 'positive-int', default: 100 },
+  maxBackoffMs: { doc: 'Largest backoff.', format: 'positive-int', default: 1000 },
+  backoffMultiplier: { doc: 'Growth of the backoff per attempt.', format: 'multiplier', default: 2 },
+  codes: { doc: 'Status codes that are retried.', format: 'status-codes', default: ['UNAVAILABLE'] },
+});
+
+const hedgingSchema = (defaults: { maxAttempts: number }) => ({
+  maxAttempts: { doc: 'Hedged attempts in all; 1 turns hedging off (gRPC caps it at 5).', format: 'attempts', default: defaults.maxAttempts },
+  hedgingDelayMs: { doc: 'Delay between hedged attempts.', format: 'non-negative-int', default: 0 },
+  nonFatalCodes: { doc: 'Codes after which the other hedged attempts go on.', format: 'status-codes', default: [] as string[] },
+});
+
+/** 0 means no deadline. */
+const deadlineSchema = (doc: string) => ({ doc, format: 'non-negative-int', default: 0 });
+
+/**
+ * The convict schema of one client of `service`. `methods` accepts exactly
+ * the rpcs of the service, so a misspelt method name is a config error that
+ * lists the real ones.
+ */
+export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>, defaults: { target?: string } = {}) {
+  const methods: Record<string, unknown> = {};
+  for (const name of service.methods.keys()) {
+    methods[name] = {
+      deadlineMs: deadlineSchema(`Deadline of ${name}; 0 keeps the client's.`),
+      waitForReady: { doc: `Whether ${name} waits for a connection.`, format: 'optional-boolean', default: null },
+      // maxAttempts 0: the client's policy applies.
+      retry: retrySchema({ maxAttempts: 0 }),
+      hedging: hedgingSchema({ maxAttempts: 0 }),
+    };
+  }
+  return {
+    target: {
+      doc: 'Where the service is: dns:///host:port, static:///ip:port,ip:port, ipv4:…, unix:…, or host:port.',
+      format: 'grpc-target',
+      default: defaults.target ?? '',
+    },
+    deadlineMs: deadlineSchema('Deadline of every call; 0 for none.'),
+    compression: { doc: 'Request compression.', format: [...COMPRESSIONS], default: 'identity' },
+    balancing: { doc: 'Load balancing policy.', format: [...BALANCING_POLICIES], default: 'pick_first' },
+    retry: retrySchema({ maxAttempts: 1 }),
+    hedging: hedgingSchema({ maxAttempts: 1 }),
+    waitForReady: { doc: 'Calls wait for a connection instead of failing fast.', format: Boolean, default: false },
+    propagateDeadline: { doc: 'Calls made inside a handler inherit its deadline.', format: Boolean, default: true },
+    propagateCancellation: { doc: 'Calls made inside a handler are cancelled with it.', format: Boolean, default: true },
+    keepalive: {
+      timeMs: { doc: 'Ping an idle connection after this long.', format: 'positive-int', default: 7200000 },
+      timeoutMs: { doc: 'Drop the connection if a ping is not answered in this long.', format: 'positive-int', default: 20000 },
+      permitWithoutCalls: { doc: 'Ping connections that have no calls.', format: Boolean, default: false },
+    },
+    maxReceiveMessageBytes: { doc: 'Largest response accepted.', format: 'positive-int', default: 4 * 1024 * 1024 },
+    maxSendMessageBytes: { doc: 'Largest request sent.', format: 'positive-int', default: 4 * 1024 * 1024 },
+    metadata: { doc: 'Metadata sent with every call (text values).', format: 'metadata-map', default: {} as Record<string, string> },
+    interceptors: { doc: 'Names of registered client interceptors, outermost first.', format: Array, default: [] as string[] },
+    methods,
+  };
+}
+
+/** Checks what one key cannot: rules across keys. Returns problems as `path: message`. */
+export function crossCheck(name: string, config: ClientConfig): string[] {
+  const problems: string[] = [];
+  const at = `clients.${name}`;
+  if (config.target === '') problems.push(`${at}.target: required; e.g. dns:///localhost:50051`);
+  const check = (path: string, retry: RetryConfig, hedging: HedgingConfig): void => {
+    if (retry.maxAttempts > 1 && hedging.maxAttempts > 1) {
+      problems.push(`${path}: retry and hedging are exclusive (gRFC A6); set one of retry.maxAttempts, hedging.maxAttempts to 1`);
+    }
+    if (retry.maxAttempts > 1 && retry.maxBackoffMs < retry.initialBackoffMs) {
+      problems.push(`${path}.retry.maxBackoffMs: must be at least initialBackoffMs (${retry.initialBackoffMs}): value was ${retry.maxBackoffMs}`);
+    }
+    if (retry.maxAttempts > 1 && retry.codes.length === 0) problems.push(`${path}.retry.codes: must name at least one code when retries are on`);
+  };
+  check(at, config.retry, config.hedging);
+  for (const [method, m] of Object.entries(config.methods)) {
+    const policy = methodPolicy(config, m);
+    check(`${at}.methods.${method}`, policy.retry, policy.hedging);
+  }
+  return problems;
+}
+
+/** A method's retry and hedging: its own where set (maxAttempts above 0), else the client's. */
+export function methodPolicy(config: ClientConfig, method: Partial<MethodConfig> | undefined): { retry: RetryConfig; hedging: HedgingConfig } {
+  const retry = method?.retry && method.retry.maxAttempts > 0 ? method.retry : config.retry;
+  const hedging = method?.hedging && method.hedging.maxAttempts > 0 ? method.hedging : config.hedging;
+  return { retry, hedging };
+}

@@ -1,0 +1,14 @@
+export { defineClient, clientsSchema } from './define-client';
+export type { ClientDeclaration } from './define-client';
+export { registerClients, closeClients } from './register-clients';
+export type { RegisterClientsOptions, ClientRuntime } from './register-clients';
+export type { Client, ClientStreamCall, BidiCall } from './stub';
+export type { CallOptions } from './call-options';
+export { clientConfigSchema, BALANCING_POLICIES, COMPRESSIONS } from './client-config';
+export type { ClientConfig, MethodConfig, RetryConfig, HedgingConfig, BalancingPolicy, Compression } from './client-config';
+
+// ---- for extension authors -------------------------------------------------
+export { ChannelPool } from './channel-pool';
+export type { PooledClient } from './channel-pool';
+export { methodConfigs, serviceConfig, channelOptions } from './service-config';
+export { channelTarget } from './target';

@@ -1,0 +1,73 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Container } from 'inversify';
+import { SwitchboardError, bindValue, createToken, resolve, type ClientInterceptor } from '@switchboard/core';
+import { ChannelPool } from './channel-pool';
+import { crossCheck, type ClientConfig } from './client-config';
+import type { ClientDeclaration } from './define-client';
+import { createStub } from './stub';
+
+/** Options of {@link registerClients}. */
+export interface RegisterClientsOptions {
+  /** Interceptors of every client, outermost first. */
+  readonly interceptors?: readonly ClientInterceptor[];
+  /** Interceptors a client may name in `clients.<name>.interceptors`. */
+  readonly named?: Readonly<Record<string, ClientInterceptor>>;
+}
+
+/** The clients of one container and the channels under them. */
+export interface ClientRuntime {
+  /** Which clients share which channel: `[[target, [clients]]]`. */
+  readonly layout: [string, string[]][];
+  /** Closes every channel. */
+  close(): void;
+}
+
+const RuntimeToken = createToken<ClientRuntime[]>('clients/Runtime');
+
+/**
+ * Builds a typed stub for each declared client from `config.clients` and
+ * binds it to the client's token. Rules across keys (retry vs hedging,
+ * backoffs, named interceptors, targets) are checked here, all at once,
+ * before any channel is made.
+ */
+export function registerClients(
+  container: Container,
+  config: { readonly clients?: Readonly<Record<string, ClientConfig>> },
+  declarations: readonly ClientDeclaration[],
+  options: RegisterClientsOptions = {},
+): ClientRuntime {
+  const named = options.named ?? {};
+  const problems: string[] = [];
+  const entries = declarations.map((d) => {
+    const clientConfig = config.clients?.[d.name];
+    if (clientConfig === undefined) {
+      throw new SwitchboardError('SB_ERR_CONFIG', `no client '${d.name}' in config (clients: ${Object.keys(config.clients ?? {}).join(', ') || 'none'})`);
+    }
+    problems.push(...crossCheck(d.name, clientConfig));
+    for (const name of clientConfig.interceptors) {
+      if (!(name in named)) {
+        problems.push(`clients.${d.name}.interceptors: no interceptor named '${name}' (registered: ${Object.keys(named).join(', ') || 'none'})`);
+      }
+    }
+    return { declaration: d, config: clientConfig };
+  });
+  if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid client configuration:\n  ${problems.join('\n  ')}`);
+
+  const pool = new ChannelPool(entries.map((e) => ({ name: e.declaration.name, service: e.declaration.service, config: e.config })));
+  for (const { declaration, config: clientConfig } of entries) {
+    const channel = pool.channel(declaration.name);
+    const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
+    const interceptors = [...(options.interceptors ?? []), ...clientConfig.interceptors.map((n) => named[n]!)];
+    bindValue(container, declaration.token, createStub({ name: declaration.name, service: declaration.service, config: clientConfig, client, interceptors }));
+  }
+  const runtime: ClientRuntime = { layout: pool.layout, close: () => pool.close() };
+  if (container.isBound(RuntimeToken.id)) resolve(container, RuntimeToken).push(runtime);
+  else bindValue(container, RuntimeToken, [runtime]);
+  return runtime;
+}
+
+/** Closes the channels of every `registerClients` on `container`: an app module's `dispose`. */
+export function closeClients(container: Container): void {
+  if (!container.isBound(RuntimeToken.id)) return;
+  for (const runtime of resolve(container, RuntimeToken)) runtime.close();
+}

@@ -1,0 +1,31 @@
+import { SwitchboardServer } from '@switchboard/server';
+import { serverConfigSchema, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import pino from 'pino';
+import { createEchoService, type Observed } from '../../../testing/echo/echo-service';
+import { createLabService, type LastHop } from '../../../testing/lab/lab-service';
+
+function defaults(): ServerConfig['server'] {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(serverConfigSchema.server as Record<string, Record<string, unknown>>)) {
+    out[k] = 'default' in v ? v['default'] : Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, (vv as { default: unknown }).default]));
+  }
+  return { ...(out as unknown as ServerConfig['server']), port: 0 };
+}
+
+/** Echo and Lab on one server at 127.0.0.1:0; `peers` lists each call's peer address. */
+export async function echoServer() {
+  const peers: string[] = [];
+  const recordPeer: ServerInterceptor = (call, next) => {
+    peers.push(call.ctx.peer);
+    return next(call);
+  };
+  const observed: Observed = { aborts: [], produced: 0 };
+  const seen = new Map<string, LastHop>();
+  const server = new SwitchboardServer({ config: defaults(), logger: pino({ level: 'silent' }), interceptors: [recordPeer] });
+  const Echo = createEchoService(observed);
+  const Lab = createLabService('lab', seen);
+  server.addService(new Echo());
+  server.addService(new Lab());
+  const port = await server.listen();
+  return { port, observed, peers, server, close: () => server.shutdown(0) };
+}
