@@ -24,6 +24,7 @@ PROTOS = [
     (os.path.join(REPO, "apps", "orders", "proto"), "order_management.proto"),
     (os.path.join(REPO, "apps", "greeter", "proto"), "helloworld.proto"),
     (os.path.join(REPO, "testing", "echo"), "echo.proto"),
+    (os.path.join(REPO, "testing", "lab"), "lab.proto"),
     (os.path.join(NODE_MODULES, "google-proto-files"), "google/rpc/status.proto"),
     (os.path.join(NODE_MODULES, "google-proto-files"), "google/rpc/error_details.proto"),
     (os.path.join(NODE_MODULES, "grpc-health-check", "proto"), "health/v1/health.proto"),

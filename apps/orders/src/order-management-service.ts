@@ -40,6 +40,9 @@ export class OrderManagementService {
     header.set('location', 'San Jose');
     header.set('timestamp', new Date().toISOString());
     ctx.sendHeader(header);
+    const trailer = new grpc.Metadata();
+    trailer.set('orders-stored', String(this.store.size));
+    ctx.setTrailer(trailer);
     return { value: `Order Added: ${order.id}` };
   }
 

@@ -20,6 +20,10 @@ export class OrderStore {
     this.orders.set(order.id, order);
   }
 
+  get size(): number {
+    return this.orders.size;
+  }
+
   /** Orders in insertion order. */
   all(): IterableIterator<StoredOrder> {
     return this.orders.values();
