@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm: Debian's python3-grpcio (the
-# independent gRPC peer, built on gRPC's C core), python3-protobuf and protoc.
-# Runs apt-get only when something is missing; needs root (or sudo) for that.
+# independent gRPC peer, built on gRPC's C core), python3-protobuf and protoc,
+# etcd (a real registry for discovery tests) and nginx (an LB proxy in front
+# of several servers). Runs apt-get only when something is missing; needs root
+# (or sudo) for that.
 set -euo pipefail
 
 PY=/usr/bin/python3
@@ -9,6 +11,8 @@ missing=()
 [ -x "$PY" ] && "$PY" -c 'import grpc' 2>/dev/null || missing+=(python3-grpcio)
 [ -x "$PY" ] && "$PY" -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

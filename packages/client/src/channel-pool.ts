@@ -34,7 +34,7 @@ export class ChannelPool {
 
   constructor(clients: readonly PooledClient[]) {
     for (const client of clients) {
-      const target = channelTarget(client.config.target, client.name);
+      const target = channelTarget(client.config.target);
       const options = channelOptions(client.config);
       const key = JSON.stringify([target, client.config.balancing, options]);
       const methods = methodConfigs(client.service, client.config);

@@ -86,7 +86,7 @@ export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>,
   }
   return {
     target: {
-      doc: 'Where the service is: dns:///host:port, static:///ip:port,ip:port, ipv4:…, unix:…, or host:port.',
+      doc: 'Where the service is: dns:///host:port, static:///host:port,host:port, file:///path.json, a registered scheme, ipv4:…, unix:…, or host:port.',
       format: 'grpc-target',
       default: defaults.target ?? '',
     },

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
 import { SwitchboardError, bindValue, createToken, resolve, type ClientInterceptor } from '@switchboard/core';
+import { installLb } from '@switchboard/lb';
 import { ChannelPool } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import type { ClientDeclaration } from './define-client';
@@ -36,6 +37,7 @@ export function registerClients(
   declarations: readonly ClientDeclaration[],
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
+  installLb();
   const named = options.named ?? {};
   const problems: string[] = [];
   const entries = declarations.map((d) => {

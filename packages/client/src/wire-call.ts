@@ -2,8 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import { RpcError, readMessages, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
 
-const NEVER = new AbortController().signal;
-
 /** A grpc-js error as an `RpcError`, details decoded from `grpc-status-details-bin`. */
 export function toRpcError(error: unknown): RpcError {
   return RpcError.from(error);
@@ -93,10 +91,14 @@ async function* readResponses(
   resolved: ResolvedCall,
 ): AsyncGenerator<unknown> {
   observe(call, options);
+  // Errors reach the consumer through readMessages; this keeps a late one (after a cancel) from going unhandled.
+  call.on('error', () => undefined);
   const unlink = linkSignals(call, resolved.signals);
+  // Messages already received are not delivered once the call is cancelled.
+  const signal = AbortSignal.any(resolved.signals);
   let finished = false;
   try {
-    for await (const message of readMessages(call, NEVER)) yield message;
+    for await (const message of readMessages(call, signal)) yield message;
     finished = true;
   } catch (error) {
     finished = true;
@@ -104,9 +106,6 @@ async function* readResponses(
   } finally {
     unlink();
     // The consumer stopped early: nobody will read the rest.
-    if (!finished) {
-      call.on('error', () => undefined);
-      call.cancel();
-    }
+    if (!finished) call.cancel();
   }
 }

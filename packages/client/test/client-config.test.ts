@@ -68,13 +68,6 @@ describe('client configuration', () => {
     expect(message).toContain("clients.labcfg.interceptors: no interceptor named 'audit' (registered: auth)");
   });
 
-  it('rejects static targets that are not IP addresses', () => {
-    const config = load({ labcfg: { target: 'static:///localhost:1,127.0.0.1:2' } });
-    expect(problems(() => registerClients(new Container(), config, [labClient]))).toContain(
-      "clients.labcfg.target: 'localhost' is not an IP address (static targets take addresses; use dns:///host:port for names)",
-    );
-  });
-
   it('compiles to grpc-js service config: policy, retry and hedging per method, no deadlines', () => {
     const config = load({
       labcfg: {

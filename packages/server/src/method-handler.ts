@@ -14,6 +14,7 @@ import {
 import { abortable, once } from './abortable';
 import { readMessages } from '@switchboard/core';
 import { compose } from './chain';
+import { streamWasReset } from './http2-stream-state';
 import { ServerCallContext } from './server-call-context';
 
 const SHUTTING_DOWN = new RpcError(Code.UNAVAILABLE, 'the server is shutting down');
@@ -42,6 +43,7 @@ export function adaptHandler(
   interceptors: readonly ServerInterceptor[],
   tracker: CallTracker,
   logger: Logger,
+  options: { halfCloseSettleMs: number } = { halfCloseSettleMs: 0 },
 ): grpc.UntypedHandleCall {
   const next = compose(interceptors, terminal(method, handler));
   const direct = interceptors.length === 0;
@@ -62,7 +64,10 @@ export function adaptHandler(
   const requestsOf = (call: GrpcServerCall, ctx: ServerCallContext): AsyncIterable<unknown> =>
     method.kind === 'unary' || method.kind === 'server_stream'
       ? once((call as grpc.ServerUnaryCall<unknown, unknown>).request)
-      : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal);
+      : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal, {
+          endedByReset: () => streamWasReset(call),
+          settleMs: isNodeClient(call) ? options.halfCloseSettleMs : 0,
+        });
 
   if (method.kind === 'unary' || method.kind === 'client_stream') {
     return (call: GrpcServerCall, callback: grpc.sendUnaryData<unknown>) => {
@@ -103,6 +108,11 @@ export function adaptHandler(
       }
     });
   };
+}
+
+/** grpc-js (and any Node http2 client) sends END_STREAM before RST_STREAM when it cancels. */
+function isNodeClient(call: GrpcServerCall): boolean {
+  return String(call.metadata.get('user-agent')[0] ?? '').startsWith('grpc-node-js');
 }
 
 /** The innermost step of the chain: the handler, stopped by the call's signal. */

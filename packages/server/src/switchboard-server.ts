@@ -96,6 +96,7 @@ export class SwitchboardServer {
         interceptors,
         this.tracker,
         this.options.logger,
+        { halfCloseSettleMs: this.options.config.halfCloseSettleMs },
       );
     }
     this.server.addService(descriptor.definition, implementation);

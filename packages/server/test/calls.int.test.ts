@@ -39,6 +39,18 @@ describe('deadlines and cancellation', () => {
     expect(h.server.callsInFlight).toBe(0);
   });
 
+  it('never let a grpc-js client cancel (END_STREAM, then RST_STREAM) look like a finished upload', async () => {
+    for (let i = 0; i < 10; i++) {
+      const call = (h.client['ClientStream'] as (cb: grpc.requestCallback<object>) => grpc.ClientWritableStream<object>)(() => undefined);
+      call.on('error', () => undefined);
+      call.write({ message: 'partial' });
+      await new Promise((r) => setTimeout(r, 20));
+      call.cancel();
+    }
+    await until(() => h.observed.aborts.length === 10);
+    expect(h.observed.aborts.map((a) => [a.method, (a.reason as { code: number }).code])).toEqual(Array(10).fill(['ClientStream', Code.CANCELLED]));
+  });
+
   it('end a streaming handler input with the cancellation reason', async () => {
     const call = h.client['Bidi']!() as grpc.ClientDuplexStream<object, object>;
     call.on('error', () => undefined);

@@ -97,8 +97,8 @@ const STATUS_NAMES: Record<number, string> = Object.fromEntries(
   Array.from({ length: 17 }, (_, code) => [code, codeName(code)]),
 );
 
-/** The target schemes grpc-js resolves itself, and `static` (translated by the client). */
-const TARGET_SCHEMES = new Set(['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract', 'static']);
+/** The target schemes grpc-js resolves itself, and those of @switchboard/lb. */
+const TARGET_SCHEMES = new Set(['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract', 'static', 'file']);
 const extraSchemes = new Set<string>();
 
 /** Lets a custom resolver's scheme pass target validation. */

@@ -8,6 +8,7 @@ export interface ServerConfig {
     reflection: boolean;
     health: boolean;
     shutdownGraceMs: number;
+    halfCloseSettleMs: number;
     maxReceiveMessageBytes: number;
     maxSendMessageBytes: number;
     maxConcurrentStreams: number;
@@ -30,6 +31,13 @@ export const serverConfigSchema: Schema<ServerConfig> = {
       format: 'non-negative-int',
       default: 10000,
       env: 'SHUTDOWN_GRACE_MS',
+    },
+    halfCloseSettleMs: {
+      doc:
+        "How long the end of a grpc-node-js client's request stream waits for a cancel that may follow it " +
+        '(Node sends END_STREAM before RST_STREAM on cancel); 0 turns the wait off.',
+      format: 'non-negative-int',
+      default: 10,
     },
     maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
     maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },

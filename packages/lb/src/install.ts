@@ -1,0 +1,15 @@
+import { registerFileResolver } from './resolvers/file-resolver';
+import { registerStaticResolver } from './resolvers/static-resolver';
+
+let installed = false;
+
+/**
+ * Registers Switchboard's resolvers (static, file) and balancing policies
+ * with grpc-js, once per process. Clients call it before making channels.
+ */
+export function installLb(): void {
+  if (installed) return;
+  installed = true;
+  registerStaticResolver();
+  registerFileResolver();
+}
