@@ -22,6 +22,10 @@ export interface AppModule<C = unknown> {
   interceptors?(container: Container): readonly ServerInterceptor[];
   /** Binds the module's own tokens. `config` is the whole validated configuration. */
   register?(container: Container, config: C): void;
+  /** Runs once the server listens, with the address it is bound to (e.g. to register it for discovery). */
+  started?(container: Container, address: { host: string; port: number }): void | Promise<void>;
+  /** Runs when a shutdown begins, before the grace period (e.g. to deregister from discovery). */
+  stopping?(container: Container): void | Promise<void>;
   /** Releases what `register` made (client channels, registrations), after the server has stopped. */
   dispose?(container: Container): void | Promise<void>;
 }

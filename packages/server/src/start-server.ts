@@ -70,6 +70,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     for (const service of module.services) server.addService(container.get(service));
   }
   const port = await server.listen();
+  for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
   return {
     port,
     address: `${config.server.host}:${port}`,
@@ -78,6 +79,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     server,
     logger,
     async shutdown(graceMs?: number) {
+      for (const module of options.modules) {
+        try {
+          await module.stopping?.(container);
+        } catch (error) {
+          logger.warn({ err: error, module: module.name }, 'stopping hook failed');
+        }
+      }
       await server.shutdown(graceMs);
       for (const module of [...options.modules].reverse()) await module.dispose?.(container);
     },
