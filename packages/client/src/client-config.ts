@@ -111,6 +111,16 @@ export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>,
   };
 }
 
+/**
+ * The schema of `clientDefaults`: every client key but `target` and
+ * `methods`. A value set there applies to each client that does not set it.
+ * One object, so that several apps may declare the section.
+ */
+export const clientDefaultsSchema: Record<string, unknown> = (() => {
+  const { target: _target, methods: _methods, ...common } = clientConfigSchema({ methods: new Map() } as unknown as ServiceDescriptor<unknown, unknown>);
+  return common;
+})();
+
 /** Checks what one key cannot: rules across keys. Returns problems as `path: message`. */
 export function crossCheck(name: string, config: ClientConfig): string[] {
   const problems: string[] = [];

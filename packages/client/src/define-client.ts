@@ -1,5 +1,5 @@
 import { createToken, type ConfigSchema, type ServiceDescriptor, type Token } from '@switchboard/core';
-import { clientConfigSchema, type ClientConfig } from './client-config';
+import { clientConfigSchema, clientDefaultsSchema, type ClientConfig } from './client-config';
 import type { Client } from './stub';
 
 /** A client an app injects: its config name, its service and its typed token. */
@@ -31,12 +31,12 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
     name,
     service,
     token: createToken<Client<S>>(`clients/${name}`),
-    schema: { clients: { [name]: clientConfigSchema(service, defaults) } } as unknown as ClientDeclaration<S>['schema'],
+    schema: { clientDefaults: clientDefaultsSchema, clients: { [name]: clientConfigSchema(service, defaults) } } as unknown as ClientDeclaration<S>['schema'],
   };
 }
 
 /** The config schema of several clients at once. */
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
-  return { clients } as unknown as ClientDeclaration['schema'];
+  return { clientDefaults: clientDefaultsSchema, clients } as unknown as ClientDeclaration['schema'];
 }

@@ -1,6 +1,6 @@
 export { defineClient, clientsSchema } from './define-client';
 export type { ClientDeclaration } from './define-client';
-export { registerClients, closeClients } from './register-clients';
+export { registerClients, closeClients, effectiveClientConfig } from './register-clients';
 export type { RegisterClientsOptions, ClientRuntime } from './register-clients';
 export type { Client, ClientStreamCall, BidiCall } from './stub';
 export type { CallOptions } from './call-options';

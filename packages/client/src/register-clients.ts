@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
-import { SwitchboardError, bindValue, createToken, resolve, type ClientInterceptor } from '@switchboard/core';
+import { SwitchboardError, bindValue, createToken, explicitKeys, resolve, type ClientInterceptor } from '@switchboard/core';
 import { installLb } from '@switchboard/lb';
 import { ChannelPool } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
@@ -33,7 +33,7 @@ const RuntimeToken = createToken<ClientRuntime[]>('clients/Runtime');
  */
 export function registerClients(
   container: Container,
-  config: { readonly clients?: Readonly<Record<string, ClientConfig>> },
+  config: { readonly clients?: Readonly<Record<string, ClientConfig>>; readonly clientDefaults?: object },
   declarations: readonly ClientDeclaration[],
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
@@ -41,10 +41,11 @@ export function registerClients(
   const named = options.named ?? {};
   const problems: string[] = [];
   const entries = declarations.map((d) => {
-    const clientConfig = config.clients?.[d.name];
-    if (clientConfig === undefined) {
+    const own = config.clients?.[d.name];
+    if (own === undefined) {
       throw new SwitchboardError('SB_ERR_CONFIG', `no client '${d.name}' in config (clients: ${Object.keys(config.clients ?? {}).join(', ') || 'none'})`);
     }
+    const clientConfig = effectiveClientConfig(config, d.name) ?? own;
     problems.push(...crossCheck(d.name, clientConfig));
     for (const name of clientConfig.interceptors) {
       if (!(name in named)) {
@@ -72,4 +73,37 @@ export function registerClients(
 export function closeClients(container: Container): void {
   if (!container.isBound(RuntimeToken.id)) return;
   for (const runtime of resolve(container, RuntimeToken)) runtime.close();
+}
+
+/** The config client `name` runs with: its own keys, then `clientDefaults`, then schema defaults. */
+export function effectiveClientConfig(
+  config: { readonly clients?: Readonly<Record<string, ClientConfig>>; readonly clientDefaults?: object },
+  name: string,
+): ClientConfig | undefined {
+  const own = config.clients?.[name];
+  return own && withDefaults(name, own, config.clientDefaults, explicitKeys(config));
+}
+
+/**
+ * A client's config with `clientDefaults` applied: a key the client did not
+ * set (in a file, the environment or --config) takes the defaults' value
+ * where that was set. Objects merge key by key (so default metadata adds to
+ * the client's own).
+ */
+function withDefaults(name: string, own: ClientConfig, defaults: object | undefined, written: ReadonlySet<string>): ClientConfig {
+  if (defaults === undefined) return own;
+  const merge = (value: unknown, fallback: unknown, path: string): unknown => {
+    if (isPlainObject(fallback)) {
+      const out: Record<string, unknown> = { ...(isPlainObject(value) ? value : {}) };
+      for (const [key, child] of Object.entries(fallback)) out[key] = merge(out[key], child, path ? `${path}.${key}` : key);
+      return out;
+    }
+    const set = (prefix: string) => [...written].some((k) => k === `${prefix}${path}` || k.startsWith(`${prefix}${path}.`));
+    return !set(`clients.${name}.`) && set('clientDefaults.') ? fallback : value;
+  };
+  return merge(own, defaults, '') as ClientConfig;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,15 +4,16 @@ import * as path from 'node:path';
 import { Container } from 'inversify';
 import { loadConfig, serverConfigSchema, SwitchboardError } from '@switchboard/core';
 import { Lab } from '../../../testing/lab/lab-service';
-import { clientsSchema, defineClient, registerClients } from '../src/index';
+import { clientsSchema, defineClient, effectiveClientConfig, registerClients } from '../src/index';
 import { methodConfigs, serviceConfig } from '../src/service-config';
 
 const labClient = defineClient('labcfg', Lab);
+const otherClient = defineClient('othercfg', Lab);
 
-function load(clients: object) {
+function load(clients: object, extra: object = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-clientcfg-'));
-  fs.writeFileSync(path.join(dir, 'default.json'), JSON.stringify({ clients }));
-  return loadConfig({ ...serverConfigSchema, ...clientsSchema([labClient]) }, { argv: [], env: {}, configDir: dir });
+  fs.writeFileSync(path.join(dir, 'default.json'), JSON.stringify({ clients, ...extra }));
+  return loadConfig({ ...serverConfigSchema, ...clientsSchema([labClient, otherClient]) }, { argv: [], env: {}, configDir: dir });
 }
 
 function problems(fn: () => unknown): string {
@@ -66,6 +67,24 @@ describe('client configuration', () => {
     expect(message).toContain('clients.labcfg: retry and hedging are exclusive (gRFC A6)');
     expect(message).toContain('clients.labcfg.retry.maxBackoffMs: must be at least initialBackoffMs (500): value was 100');
     expect(message).toContain("clients.labcfg.interceptors: no interceptor named 'audit' (registered: auth)");
+  });
+
+  it('applies clientDefaults to every client, except where a client sets the key itself', () => {
+    const config = load(
+      {
+        labcfg: { target: '127.0.0.1:1', compression: 'identity', metadata: { 'x-own': 'a' }, retry: { maxAttempts: 2 } },
+        othercfg: { target: '127.0.0.1:2' },
+      },
+      { clientDefaults: { compression: 'gzip', deadlineMs: 700, metadata: { 'x-team': 'core' }, retry: { maxAttempts: 4, codes: ['UNAVAILABLE', 'ABORTED'] } } },
+    );
+    const lab = effectiveClientConfig(config, 'labcfg')!;
+    const other = effectiveClientConfig(config, 'othercfg')!;
+    expect([lab.compression, lab.deadlineMs, lab.metadata, lab.retry.maxAttempts, lab.retry.codes]).toEqual([
+      'identity', 700, { 'x-own': 'a', 'x-team': 'core' }, 2, ['UNAVAILABLE', 'ABORTED'],
+    ]);
+    expect([other.compression, other.deadlineMs, other.metadata, other.retry.maxAttempts, other.target]).toEqual([
+      'gzip', 700, { 'x-team': 'core' }, 4, '127.0.0.1:2',
+    ]);
   });
 
   it('compiles to grpc-js service config: policy, retry and hedging per method, no deadlines', () => {

@@ -135,6 +135,7 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
     for (const [key, node] of Object.entries(from)) {
       const path = prefix ? `${prefix}.${key}` : key;
       const existing = into[key];
+      if (existing === node) continue; // one shared section (clientDefaults), declared by several modules
       if (existing !== undefined && !isLeaf(existing) && !isLeaf(node)) {
         merge(existing as SchemaTree, node as SchemaTree, owner, path);
         continue;

@@ -16,6 +16,17 @@ export interface ConfigSources {
 
 type Tree = { [key: string]: unknown };
 
+const explicit = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * The paths (`clients.orders.deadlineMs`) a loaded config got from a file,
+ * the environment or `--config`, rather than from schema defaults: what lets
+ * a section of defaults (`clientDefaults`) yield to what was actually written.
+ */
+export function explicitKeys(config: object): ReadonlySet<string> {
+  return explicit.get(config) ?? new Set();
+}
+
 /** A convict schema whose values have type `T`. */
 export type ConfigSchema<T> = convict.Schema<T>;
 
@@ -45,17 +56,24 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
     throw new SwitchboardError('SB_ERR_CONFIG', `invalid value in the environment: ${(cause as Error).message}`, { cause });
   }
   const loaded: string[] = ['defaults'];
+  const written = new Set<string>();
   for (const file of files) {
     if (!fs.existsSync(file)) continue;
-    config.load(readJson(file)); // convict re-applies the environment after each load
+    const tree = readJson(file);
+    for (const [key] of leaves(tree)) written.add(key);
+    config.load(tree); // convict re-applies the environment after each load
     loaded.push(file);
   }
+  for (const key of envKeys(schema as Tree, env)) written.add(key);
   loaded.push('environment');
-  const explicit = configFlag(argv);
-  if (explicit !== undefined) {
+  const explicitFile = configFlag(argv);
+  if (explicitFile !== undefined) {
     // `set` outranks the environment in convict, which is the order we promise.
-    for (const [key, value] of leaves(readJson(explicit))) config.set(key as never, value as never);
-    loaded.push(explicit);
+    for (const [key, value] of leaves(readJson(explicitFile))) {
+      config.set(key as never, value as never);
+      written.add(key);
+    }
+    loaded.push(explicitFile);
   }
 
   try {
@@ -68,7 +86,23 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
       { cause },
     );
   }
-  return deepFreeze(config.getProperties());
+  const result = deepFreeze(config.getProperties());
+  explicit.set(result as object, written);
+  return result;
+}
+
+/** The paths whose schema names an environment variable that is set. */
+function* envKeys(schema: Tree, env: Readonly<Record<string, string | undefined>>, prefix = ''): Generator<string> {
+  for (const [key, node] of Object.entries(schema)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof node !== 'object' || node === null) continue;
+    const name = (node as { env?: unknown }).env;
+    if ('default' in node || 'format' in node) {
+      if (typeof name === 'string' && env[name] !== undefined) yield path;
+    } else {
+      yield* envKeys(node as Tree, env, path);
+    }
+  }
 }
 
 function configFlag(argv: readonly string[]): string | undefined {
