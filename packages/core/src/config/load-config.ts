@@ -64,7 +64,7 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
     config.load(tree); // convict re-applies the environment after each load
     loaded.push(file);
   }
-  for (const key of envKeys(schema as Tree, env)) written.add(key);
+  for (const key of envKeys(schema, env)) written.add(key);
   loaded.push('environment');
   const explicitFile = configFlag(argv);
   if (explicitFile !== undefined) {
