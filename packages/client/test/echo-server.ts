@@ -1,15 +1,11 @@
 import { SwitchboardServer } from '@switchboard/server';
-import { serverConfigSchema, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import { schemaDefaults, serverConfigSchema, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 import pino from 'pino';
 import { createEchoService, type Observed } from '../../../testing/echo/echo-service';
 import { createLabService, type LastHop } from '../../../testing/lab/lab-service';
 
 function defaults(): ServerConfig['server'] {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(serverConfigSchema.server as Record<string, Record<string, unknown>>)) {
-    out[k] = 'default' in v ? v['default'] : Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, (vv as { default: unknown }).default]));
-  }
-  return { ...(out as unknown as ServerConfig['server']), port: 0 };
+  return { ...schemaDefaults(serverConfigSchema).server, port: 0 };
 }
 
 /** Echo and Lab on one server at 127.0.0.1:0; `peers` lists each call's peer address. */

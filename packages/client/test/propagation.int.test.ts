@@ -2,14 +2,7 @@ import { Code, RpcError } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
 import type { LastHop } from '../../../testing/lab/lab-service';
 import { caller, hop } from './chain';
-
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+import { until } from '../../../testing/until';
 
 describe('deadlines and cancellation flow through a chain A → B → C by themselves', () => {
   const seen = new Map<string, LastHop>();

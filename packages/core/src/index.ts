@@ -29,7 +29,7 @@ export {
   registerDetailType,
 } from './error-details';
 export type { Detail, DetailType, RawDetail } from './error-details';
-export { loadConfig, explicitKeys } from './config/load-config';
+export { loadConfig, explicitKeys, schemaDefaults } from './config/load-config';
 export type { ConfigSources, ConfigSchema } from './config/load-config';
 export { serverConfigSchema } from './config/server-schema';
 export type { ServerConfig } from './config/server-schema';

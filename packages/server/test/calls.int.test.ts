@@ -1,14 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { BadRequest, Code, RpcError } from '@switchboard/core';
 import { startEcho, unary, type EchoHarness } from './harness';
-
-const until = async (check: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+import { until } from '../../../testing/until';
 
 describe('deadlines and cancellation', () => {
   let h: EchoHarness;

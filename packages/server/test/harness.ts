@@ -1,18 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { serverConfigSchema, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import { schemaDefaults, serverConfigSchema, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 import pino from 'pino';
 import { SwitchboardServer } from '../src/switchboard-server';
 import { createEchoService, echoProto, type Observed } from '../../../testing/echo/echo-service';
 
 /** The server defaults from the schema, on 127.0.0.1:0. */
 export function testServerConfig(overrides: Partial<ServerConfig['server']> = {}): ServerConfig['server'] {
-  const defaults = Object.fromEntries(
-    Object.entries(serverConfigSchema.server as Record<string, { default?: unknown }>).map(([k, v]) => [
-      k,
-      'default' in v ? v.default : Object.fromEntries(Object.entries(v as Record<string, { default: unknown }>).map(([kk, vv]) => [kk, vv.default])),
-    ]),
-  ) as ServerConfig['server'];
-  return { ...defaults, port: 0, ...overrides };
+  return { ...schemaDefaults(serverConfigSchema).server, port: 0, ...overrides };
 }
 
 /** A logger that keeps its lines in memory. */

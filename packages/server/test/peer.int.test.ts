@@ -1,20 +1,13 @@
 import { Code } from '@switchboard/core';
 import { runPeer, type PeerFailure, type PeerMetadata, type PeerOutcome } from '../../../testing/peer/run-peer';
 import { startEcho, type EchoHarness } from './harness';
+import { until } from '../../../testing/until';
 
 interface Reply {
   message: string;
   index: number;
   payloadHex: string;
 }
-
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('a Switchboard server serving the Echo fixture, driven by the gRPC C-core peer', () => {
   let h: EchoHarness;

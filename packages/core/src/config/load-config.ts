@@ -91,6 +91,19 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
   return result;
 }
 
+/**
+ * The defaults a schema declares, as a config object: what a test or a
+ * program builds a config from without loading anything.
+ *
+ * @example
+ * const server = { ...schemaDefaults(serverConfigSchema).server, port: 0 };
+ */
+export function schemaDefaults<T>(schema: convict.Schema<T>): T {
+  const walk = (node: Tree): Tree =>
+    Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v as Tree) : (v as { default?: unknown }).default]));
+  return walk(schema as Tree) as T;
+}
+
 /** The paths whose schema names an environment variable that is set. */
 function* envKeys(schema: Tree, env: Readonly<Record<string, string | undefined>>, prefix = ''): Generator<string> {
   for (const [key, node] of Object.entries(schema)) {
