@@ -101,7 +101,7 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
 export function schemaDefaults<T>(schema: convict.Schema<T>): T {
   const walk = (node: Tree): Tree =>
     Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v as Tree) : (v as { default?: unknown }).default]));
-  return walk(schema as Tree) as T;
+  return walk(schema) as T;
 }
 
 /** The paths whose schema names an environment variable that is set. */
