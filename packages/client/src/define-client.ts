@@ -1,4 +1,5 @@
 import { createToken, type ConfigSchema, type ServiceDescriptor, type Token } from '@switchboard/core';
+import { etcdConfigSchema } from '@switchboard/lb';
 import { clientConfigSchema, clientDefaultsSchema, type ClientConfig } from './client-config';
 import type { Client } from './stub';
 
@@ -31,12 +32,12 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
     name,
     service,
     token: createToken<Client<S>>(`clients/${name}`),
-    schema: { clientDefaults: clientDefaultsSchema, clients: { [name]: clientConfigSchema(service, defaults) } } as unknown as ClientDeclaration<S>['schema'],
+    schema: { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clients: { [name]: clientConfigSchema(service, defaults) } } as unknown as ClientDeclaration<S>['schema'],
   };
 }
 
 /** The config schema of several clients at once. */
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
-  return { clientDefaults: clientDefaultsSchema, clients } as unknown as ClientDeclaration['schema'];
+  return { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clients } as unknown as ClientDeclaration['schema'];
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
 import { SwitchboardError, bindValue, createToken, explicitKeys, resolve, type ClientInterceptor } from '@switchboard/core';
-import { installLb } from '@switchboard/lb';
+import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
 import { ChannelPool } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import type { ClientDeclaration } from './define-client';
@@ -33,11 +33,16 @@ const RuntimeToken = createToken<ClientRuntime[]>('clients/Runtime');
  */
 export function registerClients(
   container: Container,
-  config: { readonly clients?: Readonly<Record<string, ClientConfig>>; readonly clientDefaults?: object },
+  config: {
+    readonly clients?: Readonly<Record<string, ClientConfig>>;
+    readonly clientDefaults?: object;
+    readonly resolvers?: { readonly etcd?: EtcdConfig };
+  },
   declarations: readonly ClientDeclaration[],
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
   installLb();
+  if (config.resolvers?.etcd) useEtcd(config.resolvers.etcd);
   const named = options.named ?? {};
   const problems: string[] = [];
   const entries = declarations.map((d) => {
@@ -67,6 +72,16 @@ export function registerClients(
   if (container.isBound(RuntimeToken.id)) resolve(container, RuntimeToken).push(runtime);
   else bindValue(container, RuntimeToken, [runtime]);
   return runtime;
+}
+
+let etcdInUse: string | undefined;
+
+/** Points the `etcd` scheme at the configured registry, once per distinct configuration. */
+function useEtcd(etcd: EtcdConfig): void {
+  const key = JSON.stringify(etcd);
+  if (key === etcdInUse) return;
+  etcdInUse = key;
+  registerEtcdResolver(etcd);
 }
 
 /** Closes the channels of every `registerClients` on `container`: an app module's `dispose`. */

@@ -43,9 +43,9 @@ export async function hop(name: string, seen: Map<string, LastHop>, nextPort?: n
 }
 
 /** Clients in a container outside any server, as a caller process has, from a `clients` config. */
-export function connect(declarations: ClientDeclaration[], clients: object, options: RegisterClientsOptions = {}) {
+export function connect(declarations: ClientDeclaration[], clients: object, options: RegisterClientsOptions = {}, extra: object = {}) {
   const container = new Container();
-  const config = loadConfig({ ...serverConfigSchema, ...clientsSchema(declarations) }, { argv: [], env: {}, configDir: configDir({ clients }) });
+  const config = loadConfig({ ...serverConfigSchema, ...clientsSchema(declarations) }, { argv: [], env: {}, configDir: configDir({ clients, ...extra }) });
   const runtime = registerClients(container, config, declarations, options);
   return { container, runtime, close: () => closeClients(container) };
 }

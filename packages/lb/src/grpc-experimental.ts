@@ -19,6 +19,9 @@ export type PickArgs = experimental.PickArgs;
 export type PickResult = experimental.PickResult;
 export type SubchannelInterface = experimental.SubchannelInterface;
 export type StatusOr<T> = experimental.StatusOr<T>;
+export type LeafLoadBalancer = InstanceType<typeof experimental.LeafLoadBalancer>;
+export type ConnectivityStateListener = experimental.ConnectivityStateListener;
+export type BackoffTimeout = InstanceType<typeof experimental.BackoffTimeout>;
 
 export const {
   registerResolver: registerGrpcResolver,
@@ -34,6 +37,7 @@ export const {
   statusOrFromError,
   endpointToString,
   subchannelAddressToString,
+  BackoffTimeout,
 } = experimental;
 
 /** The constructor shape grpc-js expects of a resolver class. */

@@ -1,6 +1,25 @@
 export { registerResolver } from './resolvers/register-resolver';
 export type { ResolverFactory, ResolverSource, ResolverTarget, EndpointSpec } from './resolvers/register-resolver';
 export { installLb } from './install';
+export { etcdConfigSchema, ETCD_CONFIG_DEFAULTS, registerEtcdResolver, etcdRegistration } from './etcd/index';
+export type { EtcdConfig, EtcdRegistrationOptions, RegisteredEndpoint } from './etcd/index';
+export {
+  LookasideBalancer,
+  LookasideService,
+  LookasideBalancerToken,
+  lookasideModule,
+  registerLookasideResolver,
+  lookasideReporter,
+  Lookaside,
+} from './lookaside/index';
+export type {
+  LookasideBalancerOptions,
+  LookasideResolverOptions,
+  LookasideReporterOptions,
+  PickRequest,
+  PickResponse,
+  LoadReport,
+} from './lookaside/index';
 
 // ---- for extension authors -------------------------------------------------
 export { endpointAttributes } from './endpoint-attributes';

@@ -59,6 +59,30 @@ describe('name resolvers', () => {
     expect(asked).toContain('lb.example.grpc.io');
   });
 
+  it('does not re-resolve in a loop while an endpoint is down', async () => {
+    const [a] = servers as [Backend];
+    let resolutions = 0;
+    registerResolver('halfdown', () => ({
+      resolve: () => {
+        resolutions++;
+        return [a.address, '127.0.0.1:1'];
+      },
+    }));
+    const lab = labClient('halfdown:///svc');
+    close = lab.close;
+    let lag = 0;
+    const started = Date.now();
+    while (Date.now() - started < 2500) {
+      const before = Date.now();
+      await new Promise((r) => setTimeout(r, 10));
+      lag = Math.max(lag, Date.now() - before - 10);
+      await lab.whoAnswers();
+    }
+    // grpc-js asks again each time the dead endpoint fails to connect; at most one run a second goes through.
+    expect(resolutions).toBeLessThanOrEqual(4);
+    expect(lag).toBeLessThan(200);
+  });
+
   it('fails fast with UNAVAILABLE and the reason when there is nothing to call', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-file-resolver-'));
     fs.writeFileSync(path.join(dir, 'empty.json'), '[]');

@@ -70,7 +70,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     for (const service of module.services) server.addService(container.get(service));
   }
   const port = await server.listen();
-  for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
+  try {
+    for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
+  } catch (error) {
+    // A server nobody can reach to stop must not stay behind.
+    await server.shutdown(0);
+    for (const module of [...options.modules].reverse()) await module.dispose?.(container);
+    throw error;
+  }
   return {
     port,
     address: `${config.server.host}:${port}`,

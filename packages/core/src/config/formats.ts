@@ -98,7 +98,7 @@ const STATUS_NAMES: Record<number, string> = Object.fromEntries(
 );
 
 /** The target schemes grpc-js resolves itself, and those of @switchboard/lb. */
-const TARGET_SCHEMES = new Set(['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract', 'static', 'file']);
+const TARGET_SCHEMES = new Set(['dns', 'ipv4', 'ipv6', 'unix', 'unix-abstract', 'static', 'file', 'etcd', 'lookaside']);
 const extraSchemes = new Set<string>();
 
 /** Lets a custom resolver's scheme pass target validation. */

@@ -13,6 +13,9 @@ import {
   type ResolverListener,
 } from '../grpc-experimental';
 
+/** The least time between two resolutions of one target. */
+const MIN_INTERVAL_MS = 1000;
+
 /** One endpoint as a resolver reports it: `host:port`, or with a weight and metadata. */
 export type EndpointSpec = string | { readonly address: string; readonly weight?: number; readonly metadata?: Record<string, string> };
 
@@ -56,6 +59,8 @@ function resolverClass(scheme: string, factory: ResolverFactory): ResolverClass 
     private readonly name: string;
     private hasReported = false;
     private generation = 0;
+    private lastResolution = 0;
+    private pending: NodeJS.Timeout | undefined;
 
     /** The :authority of calls: grpc-js connects with it, so it must read as a host. */
     static getDefaultAuthority(target: GrpcUri): string {
@@ -76,7 +81,24 @@ function resolverClass(scheme: string, factory: ResolverFactory): ResolverClass 
       );
     }
 
+    /**
+     * grpc-js asks again whenever a subchannel leaves READY, and each answer
+     * resets its backoff: without a floor, a resolver that answers at once
+     * would loop. Requests within MIN_INTERVAL_MS of the last run are
+     * coalesced into one, later (as grpc-js's DNS resolver does).
+     */
     updateResolution(): void {
+      if (this.pending !== undefined) return;
+      const wait = this.lastResolution + MIN_INTERVAL_MS - Date.now();
+      if (wait > 0) {
+        this.pending = setTimeout(() => {
+          this.pending = undefined;
+          this.updateResolution();
+        }, wait);
+        this.pending.unref();
+        return;
+      }
+      this.lastResolution = Date.now();
       const generation = ++this.generation;
       Promise.resolve()
         .then(() => this.source.resolve())
@@ -87,6 +109,7 @@ function resolverClass(scheme: string, factory: ResolverFactory): ResolverClass 
     }
 
     destroy(): void {
+      clearTimeout(this.pending);
       this.stopWatching?.();
       this.source.close?.();
     }

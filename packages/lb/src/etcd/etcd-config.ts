@@ -1,0 +1,101 @@
+import { SwitchboardError, type ConfigSchema } from '@switchboard/core';
+
+/** `resolvers.etcd`: where the etcd registry is and how services are kept in it. */
+export interface EtcdConfig {
+  /** etcd client URLs, e.g. `http://127.0.0.1:2379`; calls go to any of them. */
+  readonly endpoints: readonly string[];
+  /** Key prefix of the registry: a server is `<prefix><service full name>/<host:port>`. */
+  readonly prefix: string;
+  /** Seconds a registration outlives a server that stopped renewing it (a crash). */
+  readonly leaseTtlSec: number;
+  /** How long one request to etcd may take (connecting included) before it counts as unreachable. */
+  readonly dialTimeoutMs: number;
+}
+
+function validateEndpoints(value: unknown): void {
+  if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty array of etcd URLs (http://host:port)');
+  for (const entry of value) {
+    let url: URL | undefined;
+    try {
+      url = typeof entry === 'string' ? new URL(entry) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.protocol !== 'http:' || url.port === '' || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new Error(`${JSON.stringify(entry)} is not an etcd client URL of the form http://host:port`);
+    }
+  }
+}
+
+function validatePrefix(value: unknown): void {
+  if (typeof value !== 'string' || !value.startsWith('/') || !value.endsWith('/')) {
+    throw new Error('must be a key prefix that starts and ends with "/", e.g. "/switchboard/services/"');
+  }
+}
+
+/**
+ * The convict schema of `resolvers.etcd`, for an app to spread into its
+ * module's `config` when it registers with etcd (`etcdRegistration`) or calls
+ * `etcd:///` targets. Keys:
+ *
+ * - `endpoints` — etcd client URLs; default `["http://127.0.0.1:2379"]`.
+ * - `prefix` — registry key prefix; default `"/switchboard/services/"`.
+ * - `leaseTtlSec` — how long a crashed server stays registered; default 10.
+ * - `dialTimeoutMs` — bound on each request to etcd; default 2000.
+ *
+ * @example
+ * export const ordersModule = defineModule({
+ *   name: 'orders',
+ *   config: { ...ordersSchema, ...etcdConfigSchema },
+ *   services: [OrdersService],
+ * });
+ */
+export const etcdConfigSchema: ConfigSchema<{ resolvers: { etcd: EtcdConfig } }> = {
+  resolvers: {
+    etcd: {
+      endpoints: {
+        doc: 'etcd client URLs (http://host:port); requests go to any of them.',
+        format: validateEndpoints,
+        default: ['http://127.0.0.1:2379'],
+      },
+      prefix: {
+        doc: 'Registry key prefix: a server is registered as <prefix><service full name>/<host:port>.',
+        format: validatePrefix,
+        default: '/switchboard/services/',
+      },
+      leaseTtlSec: {
+        doc: 'Seconds a registration outlives a server that stopped renewing its lease (a crash).',
+        format: 'positive-int',
+        default: 10,
+      },
+      dialTimeoutMs: {
+        doc: 'How long one request to etcd may take, connecting included, before etcd counts as unreachable.',
+        format: 'positive-int',
+        default: 2000,
+      },
+    },
+  },
+};
+
+/** The defaults of {@link etcdConfigSchema}, for code that builds an {@link EtcdConfig} by hand. */
+export const ETCD_CONFIG_DEFAULTS: EtcdConfig = {
+  endpoints: ['http://127.0.0.1:2379'],
+  prefix: '/switchboard/services/',
+  leaseTtlSec: 10,
+  dialTimeoutMs: 2000,
+};
+
+/**
+ * `resolvers.etcd` of a whole validated configuration, or a config error
+ * saying to declare it.
+ */
+export function readEtcdConfig(config: unknown, who: string): EtcdConfig {
+  const etcd = (config as { resolvers?: { etcd?: EtcdConfig } } | undefined)?.resolvers?.etcd;
+  if (etcd === undefined || !Array.isArray(etcd.endpoints)) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      `${who} reads 'resolvers.etcd', which the configuration does not declare: spread etcdConfigSchema into a module's config`,
+    );
+  }
+  return etcd;
+}
