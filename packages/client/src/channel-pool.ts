@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDescriptor } from '@switchboard/core';
 import type { ClientConfig } from './client-config';
-import { channelOptions, methodConfigs, serviceConfig, type MethodConfigJson } from './service-config';
+import { balancingConfig, channelOptions, methodConfigs, serviceConfig, type MethodConfigJson } from './service-config';
 import { channelTarget } from './target';
 
 /** One configured client, as the pool plans it. */
@@ -15,7 +15,7 @@ interface Group {
   readonly key: string;
   readonly target: string;
   readonly options: grpc.ChannelOptions;
-  readonly balancing: string;
+  readonly balancing: Record<string, object>;
   readonly services: Set<string>;
   readonly methods: MethodConfigJson[];
   readonly clients: string[];
@@ -36,11 +36,12 @@ export class ChannelPool {
     for (const client of clients) {
       const target = channelTarget(client.config.target);
       const options = channelOptions(client.config);
-      const key = JSON.stringify([target, client.config.balancing, options]);
+      const balancing = balancingConfig(client.config);
+      const key = JSON.stringify([target, balancing, options]);
       const methods = methodConfigs(client.service, client.config);
       let group = this.groups.find((g) => g.key === key && !g.services.has(client.service.fullName));
       if (group === undefined) {
-        group = { key, target, options, balancing: client.config.balancing, services: new Set(), methods: [], clients: [] };
+        group = { key, target, options, balancing, services: new Set(), methods: [], clients: [] };
         this.groups.push(group);
       }
       group.services.add(client.service.fullName);

@@ -1,7 +1,10 @@
 import type { ServiceDescriptor } from '@switchboard/core';
 
 /** Balancing policies a client may name. Unknown names are config errors: grpc-js would silently use pick_first. */
-export const BALANCING_POLICIES = ['pick_first', 'round_robin'] as const;
+export const BALANCING_POLICIES = ['pick_first', 'round_robin', 'weighted_round_robin', 'least_request', 'p2c'] as const;
+
+/** The policies that can take an endpoint whose grpc.health.v1 status is not SERVING out of rotation. */
+export const HEALTH_CHECKING_POLICIES: readonly BalancingPolicy[] = ['weighted_round_robin', 'least_request', 'p2c'];
 export type BalancingPolicy = (typeof BALANCING_POLICIES)[number];
 
 /** Message compression of a client's requests. */
@@ -38,6 +41,7 @@ export interface ClientConfig {
   deadlineMs: number;
   compression: Compression;
   balancing: BalancingPolicy;
+  healthCheck: { enabled: boolean; serviceName: string };
   retry: RetryConfig;
   hedging: HedgingConfig;
   waitForReady: boolean;
@@ -93,6 +97,10 @@ export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>,
     deadlineMs: deadlineSchema('Deadline of every call; 0 for none.'),
     compression: { doc: 'Request compression.', format: [...COMPRESSIONS], default: 'identity' },
     balancing: { doc: 'Load balancing policy.', format: [...BALANCING_POLICIES], default: 'pick_first' },
+    healthCheck: {
+      enabled: { doc: 'Take endpoints whose grpc.health.v1 status is not SERVING out of rotation.', format: Boolean, default: false },
+      serviceName: { doc: "The service name asked about ('' is the whole server).", format: String, default: '' },
+    },
     retry: retrySchema({ maxAttempts: 1 }),
     hedging: hedgingSchema({ maxAttempts: 1 }),
     waitForReady: { doc: 'Calls wait for a connection instead of failing fast.', format: Boolean, default: false },
@@ -126,6 +134,9 @@ export function crossCheck(name: string, config: ClientConfig): string[] {
   const problems: string[] = [];
   const at = `clients.${name}`;
   if (config.target === '') problems.push(`${at}.target: required; e.g. dns:///localhost:50051`);
+  if (config.healthCheck.enabled && !HEALTH_CHECKING_POLICIES.includes(config.balancing)) {
+    problems.push(`${at}.healthCheck.enabled: needs balancing ${HEALTH_CHECKING_POLICIES.join(', ')}: balancing was "${config.balancing}"`);
+  }
   const check = (path: string, retry: RetryConfig, hedging: HedgingConfig): void => {
     if (retry.maxAttempts > 1 && hedging.maxAttempts > 1) {
       problems.push(`${path}: retry and hedging are exclusive (gRFC A6); set one of retry.maxAttempts, hedging.maxAttempts to 1`);

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { ServiceDescriptor } from '@switchboard/core';
+import { POLICY_NAMES } from '@switchboard/lb';
 import { methodPolicy, type ClientConfig, type HedgingConfig, type MethodConfig, type RetryConfig } from './client-config';
 
 /** grpc-js method config, as in gRFC A6 / the service config JSON. */
@@ -63,7 +64,14 @@ export function channelOptions(config: ClientConfig): grpc.ChannelOptions {
   };
 }
 
+/** The `loadBalancingConfig` entry of a client: grpc-js's own policies by name, ours by their registered names. */
+export function balancingConfig(config: Pick<ClientConfig, 'balancing' | 'healthCheck'>): Record<string, object> {
+  const ours = (POLICY_NAMES as Record<string, string>)[config.balancing];
+  if (ours === undefined) return { [config.balancing]: {} };
+  return { [ours]: config.healthCheck.enabled ? { healthCheck: { serviceName: config.healthCheck.serviceName } } : {} };
+}
+
 /** The `grpc.service_config` of a channel shared by several clients. */
-export function serviceConfig(balancing: string, methods: MethodConfigJson[]): string {
-  return JSON.stringify({ loadBalancingConfig: [{ [balancing]: {} }], methodConfig: methods });
+export function serviceConfig(balancing: Record<string, object>, methods: MethodConfigJson[]): string {
+  return JSON.stringify({ loadBalancingConfig: [balancing], methodConfig: methods });
 }

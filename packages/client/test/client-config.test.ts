@@ -5,7 +5,7 @@ import { Container } from 'inversify';
 import { loadConfig, serverConfigSchema, SwitchboardError } from '@switchboard/core';
 import { Lab } from '../../../testing/lab/lab-service';
 import { clientsSchema, defineClient, effectiveClientConfig, registerClients } from '../src/index';
-import { methodConfigs, serviceConfig } from '../src/service-config';
+import { balancingConfig, methodConfigs, serviceConfig } from '../src/service-config';
 
 const labClient = defineClient('labcfg', Lab);
 const otherClient = defineClient('othercfg', Lab);
@@ -40,7 +40,7 @@ describe('client configuration', () => {
         },
       }),
     );
-    expect(message).toContain('clients.labcfg.balancing: must be one of the possible values: ["pick_first","round_robin"]: value was "round-robin"');
+    expect(message).toContain('clients.labcfg.balancing: must be one of the possible values: ["pick_first","round_robin","weighted_round_robin","least_request","p2c"]: value was "round-robin"');
     expect(message).toContain('clients.labcfg.compression: must be one of the possible values: ["identity","deflate","gzip"]: value was "brotli"');
     expect(message).toContain("clients.labcfg.deadlineMS: unknown key (value 10); allowed under 'clients.labcfg': target, deadlineMs");
     expect(message).toContain('clients.labcfg.retry.maxAttempts: must be an integer from 0 to 5: value was 9');
@@ -97,7 +97,7 @@ describe('client configuration', () => {
         methods: { Flaky: { hedging: { maxAttempts: 3, hedgingDelayMs: 20 }, retry: { maxAttempts: 1 } }, Forward: { deadlineMs: 300 } },
       },
     });
-    const json = JSON.parse(serviceConfig('round_robin', methodConfigs(Lab, config.clients["labcfg"]!))) as unknown;
+    const json = JSON.parse(serviceConfig(balancingConfig(config.clients['labcfg']!), methodConfigs(Lab, config.clients['labcfg']!))) as unknown;
     expect(json).toEqual({
       loadBalancingConfig: [{ round_robin: {} }],
       methodConfig: [

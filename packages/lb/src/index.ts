@@ -1,6 +1,8 @@
 export { registerResolver } from './resolvers/register-resolver';
 export type { ResolverFactory, ResolverSource, ResolverTarget, EndpointSpec } from './resolvers/register-resolver';
 export { installLb } from './install';
+export { POLICY_NAMES, registerPolicies, parsePolicyOptions } from './policies/index';
+export type { PolicyOptions } from './policies/index';
 export { etcdConfigSchema, ETCD_CONFIG_DEFAULTS, registerEtcdResolver, etcdRegistration } from './etcd/index';
 export type { EtcdConfig, EtcdRegistrationOptions, RegisteredEndpoint } from './etcd/index';
 export {

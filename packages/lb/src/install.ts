@@ -1,4 +1,5 @@
 import { registerLookasideResolver } from './lookaside/lookaside-resolver';
+import { registerPolicies } from './policies/index';
 import { registerFileResolver } from './resolvers/file-resolver';
 import { registerStaticResolver } from './resolvers/static-resolver';
 
@@ -15,4 +16,5 @@ export function installLb(): void {
   registerStaticResolver();
   registerFileResolver();
   registerLookasideResolver();
+  registerPolicies();
 }

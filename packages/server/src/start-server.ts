@@ -105,25 +105,34 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
  * problem and the process exits 1 with nothing started.
  */
 export async function runMain(options: StartOptions): Promise<void> {
-  let running: RunningServer;
-  try {
-    running = await startServer(options);
-  } catch (error) {
-    process.stderr.write(`${error instanceof SwitchboardError ? error.message : String((error as Error).stack ?? String(error))}\n`);
-    process.exit(1);
-  }
+  let running: RunningServer | undefined;
+  let requested: NodeJS.Signals | undefined;
+  // Handlers go in before the start: a signal that arrives while starting is
+  // honoured once the server is up, rather than killing the process mid-start.
   const stop = (signal: NodeJS.Signals): void => {
-    running.logger.info({ signal }, 'signal received');
-    running.shutdown().then(
+    if (running === undefined) {
+      requested = signal;
+      return;
+    }
+    const server = running;
+    server.logger.info({ signal }, 'signal received');
+    server.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
-        running.logger.error({ err: error }, 'shutdown failed');
+        server.logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  try {
+    running = await startServer(options);
+  } catch (error) {
+    process.stderr.write(`${error instanceof SwitchboardError ? error.message : String((error as Error).stack ?? String(error))}\n`);
+    process.exit(1);
+  }
+  if (requested !== undefined) stop(requested);
 }
 
 type SchemaTree = Record<string, unknown>;
