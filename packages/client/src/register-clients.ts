@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
-import { SwitchboardError, bindValue, createToken, explicitKeys, resolve, type ClientInterceptor } from '@switchboard/core';
+import { SwitchboardError, bindValue, createToken, enableCallScope, explicitKeys, resolve, type ClientInterceptor } from '@switchboard/core';
 import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
 import { ChannelPool } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
@@ -42,6 +42,8 @@ export function registerClients(
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
   installLb();
+  // Calls made inside handlers find their incoming call through the call scope.
+  enableCallScope();
   if (config.resolvers?.etcd) useEtcd(config.resolvers.etcd);
   const named = options.named ?? {};
   const problems: string[] = [];

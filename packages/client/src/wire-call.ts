@@ -15,9 +15,11 @@ function observe(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): 
   }
 }
 
+/** The one request of a unary or server-streaming call: a single next(), no return() back through the chain. */
 async function first(requests: AsyncIterable<unknown>, method: MethodDescriptor): Promise<unknown> {
-  for await (const message of requests) return message;
-  throw new Error(`${method.path}: no request message to send`);
+  const result = await requests[Symbol.asyncIterator]().next();
+  if (result.done === true) throw new Error(`${method.path}: no request message to send`);
+  return result.value;
 }
 
 /** Pumps requests into a writable call, at the pace the transport drains. */
@@ -70,26 +72,27 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
           });
         })();
       case 'server_stream':
-        return (async function* () {
+        return readResponses(async () => {
           const request = await first(outgoing.requests, method);
-          const call = client.makeServerStreamRequest(method.path, ser, de, request as object, md, resolved.options);
-          yield* readResponses(call, options, resolved);
-        })();
+          return client.makeServerStreamRequest(method.path, ser, de, request as object, md, resolved.options);
+        }, options, resolved);
       case 'bidi':
-        return (async function* () {
+        return readResponses(async () => {
           const call = client.makeBidiStreamRequest(method.path, ser, de, md, resolved.options);
           void pump(outgoing.requests, call);
-          yield* readResponses(call, options, resolved);
-        })();
+          return call;
+        }, options, resolved);
     }
   };
 }
 
+/** Starts a streaming call when first iterated and yields its responses; one generator layer per message. */
 async function* readResponses(
-  call: grpc.ClientReadableStream<object> | grpc.ClientDuplexStream<object, object>,
+  start: () => Promise<grpc.ClientReadableStream<object> | grpc.ClientDuplexStream<object, object>>,
   options: CallOptions,
   resolved: ResolvedCall,
 ): AsyncGenerator<unknown> {
+  const call = await start();
   observe(call, options);
   // Errors reach the consumer through readMessages; this keeps a late one (after a cancel) from going unhandled.
   call.on('error', () => undefined);

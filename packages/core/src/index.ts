@@ -11,7 +11,7 @@ export type { CallContext, GrpcServerCall } from './call-context';
 export { metadataFrom } from './call-context';
 export { observe } from './interceptor';
 export type { ClientInterceptor, ClientNext, OutgoingCall } from './client-interceptor';
-export { currentCallContext, runDetached } from './call-scope';
+export { currentCallContext, runDetached, enableCallScope } from './call-scope';
 export type { ServerInterceptor, ServerNext, InterceptedCall } from './interceptor';
 export { RpcError, Code, codeName, parseCode } from './rpc-error';
 export {

@@ -57,9 +57,15 @@ export function observe(hooks: {
     try {
       if (onStart) await onStart(call);
       const inner = onRequest ? { ...call, requests: tap(call.requests, (m) => onRequest(m, call)) } : call;
-      for await (const message of next(inner)) {
-        if (onResponse) await onResponse(message, call);
-        yield message;
+      if (onResponse) {
+        for await (const message of next(inner)) {
+          // Only a hook that returns a promise costs an await.
+          const pending = onResponse(message, call);
+          if (pending) await pending;
+          yield message;
+        }
+      } else {
+        yield* next(inner);
       }
     } catch (e) {
       error = e;
@@ -72,7 +78,8 @@ export function observe(hooks: {
 
 async function* tap<T>(source: AsyncIterable<T>, fn: (m: T) => void | Promise<void>): AsyncIterable<T> {
   for await (const message of source) {
-    await fn(message);
+    const pending = fn(message);
+    if (pending) await pending;
     yield message;
   }
 }

@@ -1,21 +1,24 @@
 /**
  * Iterates `source` until it ends or `signal` aborts; on abort the loop throws
- * `signal.reason` at once, even while waiting for the next message.
+ * `signal.reason` at once, even while waiting for the next message. One abort
+ * listener serves the whole stream: racing each message against a promise
+ * that never settles would keep every message reachable until the end.
  * @internal
  */
 export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   if (signal.aborted) throw signal.reason;
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
+  let rejectPending: ((reason: unknown) => void) | undefined;
+  const onAbort = (): void => rejectPending?.(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   try {
     for (;;) {
-      const result = await Promise.race([iterator.next(), aborted]);
+      const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        rejectPending = reject;
+        iterator.next().then(resolve, reject);
+      });
+      rejectPending = undefined;
       if (result.done) {
         finished = true;
         if (signal.aborted) throw signal.reason;

@@ -137,9 +137,11 @@ function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
   }
 }
 
+/** The one request of a unary or server-streaming call; a single next(), no return() through the chain. */
 async function first(requests: AsyncIterable<unknown>, method: MethodDescriptor): Promise<unknown> {
-  for await (const message of requests) return message;
-  throw new RpcError(Code.INTERNAL, `no request message reached the handler of ${method.path}`);
+  const result = await requests[Symbol.asyncIterator]().next();
+  if (result.done === true) throw new RpcError(Code.INTERNAL, `no request message reached the handler of ${method.path}`);
+  return result.value;
 }
 
 async function single(responses: AsyncIterable<unknown>): Promise<unknown> {

@@ -1,0 +1,43 @@
+import * as path from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { loadProto, serviceDescriptor } from '@switchboard/core';
+
+/** `switchboard.bench.BenchRequest`, as proto-loader delivers it. */
+export interface BenchRequest {
+  message: string;
+  count: number;
+  reply_bytes: number;
+}
+
+/** `switchboard.bench.BenchReply`. */
+export interface BenchReply {
+  message: string;
+  index: number;
+  payload: Buffer;
+}
+
+type BenchHandlers = {
+  Unary: grpc.handleUnaryCall<BenchRequest, BenchReply>;
+  ServerStream: grpc.handleServerStreamingCall<BenchRequest, BenchReply>;
+};
+
+/** The proto both servers serve and the load generator calls. */
+export const BENCH_PROTO = path.join(__dirname, '../proto/bench.proto');
+export const benchProto = loadProto(BENCH_PROTO);
+
+/** `switchboard.bench.Bench`, typed by its handlers. */
+export const Bench = serviceDescriptor<BenchHandlers>(benchProto, 'switchboard.bench.Bench');
+
+/** The `authorization` value every benchmark call carries and the auth interceptor demands. */
+export const BENCH_TOKEN = 'Bearer bench-token';
+
+/** The two servers under test. */
+export type ServerKind = 'raw' | 'switchboard';
+
+/** A server under test, running in this process. */
+export interface BenchServer {
+  readonly port: number;
+  /** What the server's own instruments counted, if it has any. */
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
