@@ -41,7 +41,10 @@ async function startBackend(env: Record<string, string> = {}): Promise<Backend> 
     onStart: (call) => void b.calls.push({ method: call.method.name, metadata: call.ctx.metadata, msLeft: call.ctx.timeRemaining() }),
     onEnd: (call, error) => void b.ends.push(`${call.method.name} ${error === undefined ? 'OK' : codeName(RpcError.from(error).code)}`),
   });
-  const config = { argv: [], env: { PORT: '0', ...env }, configDir: tmp('orders-nginx-') };
+  const configDir = tmp('orders-nginx-');
+  // nginx passes a client's END_STREAM and RST_STREAM on a few ms apart; leave room for a loaded machine.
+  fs.writeFileSync(path.join(configDir, 'default.json'), JSON.stringify({ server: { halfCloseSettleMs: 200 } }));
+  const config = { argv: [], env: { PORT: '0', ...env }, configDir };
   return { ...b, running: await startServer({ modules: [ordersModule, greeterModule], interceptors: [spy], config, logger: pino({ level: 'silent' }) }) };
 }
 

@@ -35,9 +35,10 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     halfCloseSettleMs: {
       doc:
         "How long the end of a grpc-node-js client's request stream waits for a cancel that may follow it " +
-        '(Node sends END_STREAM before RST_STREAM on cancel); 0 turns the wait off.',
+        '(Node sends END_STREAM before RST_STREAM on cancel); 0 turns the wait off. It adds this much latency ' +
+        'to the end of such uploads: raise it behind proxies or on loaded machines, where the two frames drift apart.',
       format: 'non-negative-int',
-      default: 10,
+      default: 20,
     },
     maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
     maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },
