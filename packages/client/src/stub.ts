@@ -3,9 +3,9 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import {
   Code,
   RpcError,
+  composeInterceptors,
   currentCallContext,
   type ClientInterceptor,
-  type ClientNext,
   type KindOf,
   type KnownKeys,
   type MethodDescriptor,
@@ -75,7 +75,7 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
   const start = (requests: AsyncIterable<unknown>, options: CallOptions = {}): AsyncIterable<unknown> => {
     const resolved = resolveCall(method, parts.config, options, currentCallContext());
     const outgoing: OutgoingCall = { method, client: parts.name, metadata: resolved.metadata, requests };
-    return compose(parts.interceptors, wireCall(parts.client, resolved, options))(outgoing);
+    return composeInterceptors(parts.interceptors, wireCall(parts.client, resolved, options))(outgoing);
   };
   switch (method.kind) {
     case 'unary':
@@ -101,16 +101,6 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
         } satisfies BidiCall<unknown, unknown>;
       };
   }
-}
-
-function compose(interceptors: readonly ClientInterceptor[], wire: ClientNext): ClientNext {
-  let next = wire;
-  for (let i = interceptors.length - 1; i >= 0; i--) {
-    const interceptor = interceptors[i]!;
-    const inner = next;
-    next = (call) => interceptor(call, inner);
-  }
-  return next;
 }
 
 /** An iterator whose first `next()` has already been asked for: the generator behind it is running. */

@@ -2,11 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import { RpcError, readMessages, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
 
-/** A grpc-js error as an `RpcError`, details decoded from `grpc-status-details-bin`. */
-export function toRpcError(error: unknown): RpcError {
-  return RpcError.from(error);
-}
-
 function observe(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
   if (options.onHeader) call.on('metadata', options.onHeader);
   if (options.onTrailer) {
@@ -51,7 +46,7 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
           yield await new Promise((resolve, reject) => {
             const call = client.makeUnaryRequest(method.path, ser, de, request as object, md, resolved.options, (error, response) => {
               unlink();
-              if (error) reject(toRpcError(error));
+              if (error) reject(RpcError.from(error));
               else resolve(response);
             });
             observe(call, options);
@@ -63,7 +58,7 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
           yield await new Promise((resolve, reject) => {
             const call = client.makeClientStreamRequest(method.path, ser, de, md, resolved.options, (error, response) => {
               unlink();
-              if (error) reject(toRpcError(error));
+              if (error) reject(RpcError.from(error));
               else resolve(response);
             });
             observe(call, options);
@@ -105,7 +100,7 @@ async function* readResponses(
     finished = true;
   } catch (error) {
     finished = true;
-    throw toRpcError(error);
+    throw RpcError.from(error);
   } finally {
     unlink();
     // The consumer stopped early: nobody will read the rest.

@@ -45,6 +45,7 @@ export type { SwitchboardErrorCode } from './switchboard-error';
 export { readService, readInterceptors } from './service';
 export { runInCallContext } from './call-scope';
 export { readMessages } from './read-messages';
+export { composeInterceptors } from './compose-interceptors';
 export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
 export { allowTargetScheme } from './config/formats';

@@ -1,17 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { serverConfigSchema, type ServerConfig } from '@switchboard/core';
+import { schemaDefaults, serverConfigSchema, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import pino from 'pino';
 import { Lab, createLabService, type ForwardReply, type ForwardRequest, type LastHop } from '../../../testing/lab/lab-service';
 
 function defaults(): ServerConfig['server'] {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(serverConfigSchema.server as Record<string, Record<string, unknown>>)) {
-    out[k] = 'default' in v ? v['default'] : Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, (vv as { default: unknown }).default]));
-  }
-  return { ...(out as unknown as ServerConfig['server']), port: 0 };
+  return { ...schemaDefaults(serverConfigSchema).server, port: 0 };
 }
 
 export interface Backend {

@@ -9,11 +9,11 @@ import {
   type MethodDescriptor,
   type ServerInterceptor,
   type ServerNext,
+  composeInterceptors,
   runInCallContext,
 } from '@switchboard/core';
 import { abortable, once } from './abortable';
 import { readMessages } from '@switchboard/core';
-import { compose } from './chain';
 import { streamWasReset } from './http2-stream-state';
 import { ServerCallContext } from './server-call-context';
 
@@ -45,7 +45,7 @@ export function adaptHandler(
   logger: Logger,
   options: { halfCloseSettleMs: number } = { halfCloseSettleMs: 0 },
 ): grpc.UntypedHandleCall {
-  const next = compose(interceptors, terminal(method, handler));
+  const next = composeInterceptors(interceptors, terminal(method, handler));
   const direct = interceptors.length === 0;
 
   const begin = (call: GrpcServerCall): ServerCallContext => {
