@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
+import { startGoPeerServer } from '../../../testing/go-peer/serve-go-peer';
 import { greeterModule } from '../../greeter/src/index';
 import { ordersModule } from '../src/index';
 
@@ -61,5 +62,29 @@ describe('the orders client program (npm run client)', () => {
     const { code, out } = await runProgram(['--target', `127.0.0.1:${fast.port}`, '--slow-target', `127.0.0.1:${fast.port}`]);
     expect(out).toContain('✗ a 2 s deadline runs out against a slow server: expected DEADLINE_EXCEEDED at about 2 s');
     expect(code).toBe(1);
+  });
+
+  it('runs unchanged against a grpc-go server of the same contract (testing/go-peer) and exits 0', async () => {
+    const fast = await startGoPeerServer();
+    const slow = await startGoPeerServer({ services: ['orders'], addOrderDelayMs: 3000 });
+    try {
+      const { code, out } = await runProgram(['--target', fast.target, '--slow-target', slow.target]);
+      expect(out).not.toContain('✗');
+      expect(out.match(/^✓ /gm)).toHaveLength(9);
+      expect(out).toContain('field violation: ID: Order ID received is not valid -1');
+      expect(out).toContain('trailers: order-id=101');
+      expect(out).toContain(`channel dns:///${fast.target} carries orders + greeter`);
+      expect(code).toBe(0);
+      // grpc-go received every call gzip-compressed, and the -bin header byte for byte.
+      const calls = fast.events.filter((e) => e.event === 'call');
+      expect(calls.length).toBeGreaterThanOrEqual(8);
+      expect(new Set(calls.map((e) => e['compression']))).toEqual(new Set(['gzip']));
+      expect(calls[0]?.['metadata']).toEqual(expect.arrayContaining([['x-request-id-bin', 'cafe01'], ['x-client', 'orders-walkthrough']]));
+      // grpc-go's slow addOrder handler ended by the 2 s deadline.
+      await slow.waitFor((e) => e.event === 'deadline' && e['method'] === '/ecommerce.OrderManagement/addOrder', 3000);
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
   });
 });

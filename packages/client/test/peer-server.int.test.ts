@@ -5,14 +5,25 @@ import { Greeter } from '../../../apps/greeter/src/index';
 import { OrderManagement } from '../../../apps/orders/src/index';
 import { Lab, type LastHop } from '../../../testing/lab/lab-service';
 import type { PeerEvent } from '../../../testing/peer/run-peer';
-import { startPeerServer, type PeerServer } from '../../../testing/peer/serve-peer';
+import { startGoPeerServer } from '../../../testing/go-peer/serve-go-peer';
+import { startPeerServer, type PeerServer, type StartPeerServerOptions } from '../../../testing/peer/serve-peer';
 import { defineClient } from '../src/index';
 import { caller, connect, hop } from './chain';
 
 // Names used nowhere else in this file (nor by chain.ts: 'next', 'caller').
-const ordersClient = defineClient('py-orders', OrderManagement);
-const greeterClient = defineClient('py-greeter', Greeter);
-const labClient = defineClient('py-lab', Lab);
+const ordersClient = defineClient('peer-orders', OrderManagement);
+const greeterClient = defineClient('peer-greeter', Greeter);
+const labClient = defineClient('peer-lab', Lab);
+
+/**
+ * Two independent servers of the same protos, speaking the same JSON events:
+ * Debian's python3-grpcio (gRPC's C core) and grpc-go. Every test below runs
+ * against each.
+ */
+const PEERS = [
+  { name: 'python', label: 'the python server (gRPC C core)', lastHop: 'py', start: startPeerServer },
+  { name: 'go', label: 'the grpc-go server', lastHop: 'go', start: startGoPeerServer },
+] satisfies { name: string; label: string; lastHop: string; start: (options?: StartPeerServerOptions) => Promise<PeerServer> }[];
 
 const SAMPLE = {
   '102': { id: '102', items: ['Google Pixel 3A', 'Mac Book Pro'], description: '', price: 1800, destination: 'Mountain View, CA' },
@@ -52,7 +63,7 @@ const callsOf = (peer: PeerServer, method: string): PeerEvent[] => peer.events.f
 const metaPairs = (event: PeerEvent): [string, string][] => event['metadata'] as [string, string][];
 
 /**
- * Events travel on the python process's stdout, responses over TCP: a reply
+ * Events travel on the peer process's stdout, responses over TCP: a reply
  * may arrive before the line reporting its call. Waits (3 s at most) until
  * `check` holds over the events seen so far.
  */
@@ -60,11 +71,11 @@ const settled = async (peer: PeerServer, check: () => boolean): Promise<void> =>
   if (!check()) await peer.waitFor(() => check(), 3000);
 };
 
-describe('our client against the python server (gRPC C core): orders, greeter, lab', () => {
+describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start, lastHop }) => {
   let peer: PeerServer;
   let closers: (() => void)[] = [];
   beforeEach(async () => {
-    peer = await startPeerServer();
+    peer = await start();
   });
   afterEach(async () => {
     for (const close of closers) close();
@@ -75,9 +86,9 @@ describe('our client against the python server (gRPC C core): orders, greeter, l
   function clients(config: { orders?: object; greeter?: object; lab?: object } = {}) {
     const target = peer.target;
     const c = connect([ordersClient, greeterClient, labClient], {
-      'py-orders': { target, deadlineMs: 5000, ...config.orders },
-      'py-greeter': { target, deadlineMs: 5000, ...config.greeter },
-      'py-lab': { target, deadlineMs: 5000, ...config.lab },
+      'peer-orders': { target, deadlineMs: 5000, ...config.orders },
+      'peer-greeter': { target, deadlineMs: 5000, ...config.greeter },
+      'peer-lab': { target, deadlineMs: 5000, ...config.lab },
     });
     closers.push(c.close);
     return {
@@ -201,9 +212,9 @@ describe('our client against the python server (gRPC C core): orders, greeter, l
 
   it('shares one channel, hence one connection, between a Greeter and an OrderManagement stub', async () => {
     const target = peer.target;
-    const c = connect([ordersClient, greeterClient], { 'py-orders': { target }, 'py-greeter': { target } });
+    const c = connect([ordersClient, greeterClient], { 'peer-orders': { target }, 'peer-greeter': { target } });
     closers.push(c.close);
-    expect(c.runtime.layout).toEqual([[`dns:///${target}`, ['py-orders', 'py-greeter']]]);
+    expect(c.runtime.layout).toEqual([[`dns:///${target}`, ['peer-orders', 'peer-greeter']]]);
     const orders = resolve(c.container, ordersClient.token);
     const greeter = resolve(c.container, greeterClient.token);
     await expect(greeter.SayHello({ name: 'Switchboard' })).resolves.toEqual({ message: 'Hello Switchboard' });
@@ -212,7 +223,8 @@ describe('our client against the python server (gRPC C core): orders, greeter, l
     await settled(peer, () => callsOf(peer, SAY_HELLO).length + callsOf(peer, GET).length >= 3);
     const peers = [...callsOf(peer, SAY_HELLO), ...callsOf(peer, GET)].map((e) => e['peer']);
     expect(peers).toHaveLength(3);
-    expect(peers[0]).toMatch(/^ipv4:127\.0\.0\.1:\d+$/);
+    // The C core writes ipv4:127.0.0.1:PORT, grpc-go 127.0.0.1:PORT.
+    expect(peers[0]).toMatch(/^(ipv4:)?127\.0\.0\.1:\d+$/);
     expect(new Set(peers).size).toBe(1);
   });
 
@@ -245,9 +257,9 @@ describe('our client against the python server (gRPC C core): orders, greeter, l
     await expect(lab.Flaky({ key: 'once', failures: 1, code: 'UNAVAILABLE' })).resolves.toEqual({ attempts: 2 });
   });
 
-  it('sends its deadline: python sees at most what the call was given', async () => {
+  it('sends its deadline: the peer sees at most what the call was given', async () => {
     const { lab } = clients();
-    await expect(lab.Forward({ id: 'direct' }, { deadlineMs: 800 })).resolves.toEqual({ remaining_ms: expect.any(Number), path: ['py'] });
+    await expect(lab.Forward({ id: 'direct' }, { deadlineMs: 800 })).resolves.toEqual({ remaining_ms: expect.any(Number), path: [lastHop] });
     const seen = await peer.waitFor((e) => e.event === 'forward' && e['id'] === 'direct');
     expect(seen['remaining_ms']).toBeLessThanOrEqual(800);
     expect(seen['remaining_ms']).toBeGreaterThan(600);
@@ -256,11 +268,11 @@ describe('our client against the python server (gRPC C core): orders, greeter, l
   });
 });
 
-describe('our client against a slow python addOrder (--add-order-delay-ms 5000)', () => {
+describe.each(PEERS)('our client against a slow addOrder on $label (--add-order-delay-ms 5000)', ({ start }) => {
   let peer: PeerServer;
   let close: (() => void) | undefined;
   beforeEach(async () => {
-    peer = await startPeerServer({ services: ['orders'], addOrderDelayMs: 5000 });
+    peer = await start({ services: ['orders'], addOrderDelayMs: 5000 });
   });
   afterEach(async () => {
     close?.();
@@ -269,12 +281,12 @@ describe('our client against a slow python addOrder (--add-order-delay-ms 5000)'
   });
 
   function orders() {
-    const c = connect([ordersClient], { 'py-orders': { target: peer.target } });
+    const c = connect([ordersClient], { 'peer-orders': { target: peer.target } });
     close = c.close;
     return resolve(c.container, ordersClient.token);
   }
 
-  it('ends the python handler by the deadline the client set', async () => {
+  it('ends the peer’s handler by the deadline the client set', async () => {
     const started = Date.now();
     const error = await failureOf(orders().addOrder({ id: 'slow-1' }, { deadlineMs: 300 }));
     expect(error.code).toBe(Code.DEADLINE_EXCEEDED);
@@ -286,7 +298,7 @@ describe('our client against a slow python addOrder (--add-order-delay-ms 5000)'
     expect(peer.events.some((e) => e.event === 'order-added')).toBe(false);
   });
 
-  it('cancels the python handler when the signal aborts', async () => {
+  it('cancels the peer’s handler when the signal aborts', async () => {
     const controller = new AbortController();
     const pending = failureOf(orders().addOrder({ id: 'slow-2' }, { signal: controller.signal }));
     await peer.waitFor((e) => e.event === 'call' && e['method'] === ADD);
@@ -300,14 +312,14 @@ describe('our client against a slow python addOrder (--add-order-delay-ms 5000)'
   });
 });
 
-describe('deadlines and cancellation through a chain A → B → python (our servers A and B)', () => {
+describe.each(PEERS)('deadlines and cancellation through a chain A → B → $name (our servers A and B)', ({ start, lastHop }) => {
   const seen = new Map<string, LastHop>();
   let peer: PeerServer | undefined;
   let servers: RunningServer[] = [];
   let a: ReturnType<typeof caller> | undefined;
 
   async function chain(bOverrides: object = {}): Promise<void> {
-    const started = await startPeerServer({ services: ['lab'] });
+    const started = await start({ services: ['lab'] });
     peer = started;
     const b = await hop('B', seen, started.port, bOverrides);
     servers.push(b);
@@ -327,17 +339,17 @@ describe('deadlines and cancellation through a chain A → B → python (our ser
     peer = undefined;
   });
 
-  it('gives python the deadline the caller of A set, less the time spent', async () => {
+  it('gives the last hop the deadline the caller of A set, less the time spent', async () => {
     await chain();
     const reply = await a!.stub.Forward({ hops: 2, id: 'd1' }, { deadlineMs: 1000 });
-    expect(reply.path).toEqual(['A', 'B', 'py']);
+    expect(reply.path).toEqual(['A', 'B', lastHop]);
     expect(reply.remaining_ms).toBeGreaterThan(700);
     expect(reply.remaining_ms).toBeLessThanOrEqual(1000);
     await settled(peer!, () => callsOf(peer!, FORWARD).length > 0);
     expect(callsOf(peer!, FORWARD)).toHaveLength(1);
   });
 
-  it('ends the caller with DEADLINE_EXCEEDED before 1.5 s, and python’s handler by the deadline', async () => {
+  it('ends the caller with DEADLINE_EXCEEDED before 1.5 s, and the last hop’s handler by the deadline', async () => {
     await chain();
     const started = Date.now();
     const error = await failureOf(a!.stub.Forward({ hops: 2, id: 'd2', sleep_ms: 10000 }, { deadlineMs: 1000 }));
@@ -350,7 +362,7 @@ describe('deadlines and cancellation through a chain A → B → python (our ser
     expect(peer!.events.some((e) => e.event === 'forward-done' && e['id'] === 'd2')).toBe(false);
   });
 
-  it('cancels python’s handler within 150 ms of the caller aborting its signal', async () => {
+  it('cancels the last hop’s handler within 150 ms of the caller aborting its signal', async () => {
     await chain();
     const controller = new AbortController();
     const call = failureOf(a!.stub.Forward({ hops: 2, id: 'c1', sleep_ms: 10000 }, { signal: controller.signal }));
@@ -364,10 +376,55 @@ describe('deadlines and cancellation through a chain A → B → python (our ser
     expect(ended['at_ms'] as number).toBeLessThan(cancelledAt + 150);
   });
 
-  it('lets B opt out with propagateDeadline: false: python sees no deadline', async () => {
+  it('lets B opt out with propagateDeadline: false: the last hop sees no deadline', async () => {
     await chain({ propagateDeadline: false });
     const reply = await a!.stub.Forward({ hops: 2, id: 'o1' }, { deadlineMs: 1000 });
-    expect(reply).toEqual({ remaining_ms: -1, path: ['A', 'B', 'py'] });
+    expect(reply).toEqual({ remaining_ms: -1, path: ['A', 'B', lastHop] });
     expect((await peer!.waitFor((e) => e.event === 'forward' && e['id'] === 'o1'))['remaining_ms']).toBe(-1);
+  });
+});
+
+describe('gzip against the grpc-go server (which reports each request’s grpc-encoding)', () => {
+  let peer: PeerServer;
+  let close: (() => void) | undefined;
+  beforeEach(async () => {
+    peer = await startGoPeerServer({ services: ['orders'] });
+  });
+  afterEach(async () => {
+    close?.();
+    close = undefined;
+    await peer.close();
+  });
+
+  const compressionOf = (method: string) => callsOf(peer, method).map((e) => e['compression']);
+
+  it('sends every call kind gzip-compressed when the client says gzip, and reads the answers', async () => {
+    const c = connect([ordersClient], { 'peer-orders': { target: peer.target, compression: 'gzip' } });
+    close = c.close;
+    const orders = resolve(c.container, ordersClient.token);
+    const big = { id: '120', items: Array.from({ length: 200 }, (_, i) => `Item ${i}`), destination: 'Jaffna, LK', price: 1 };
+    await expect(orders.addOrder(big)).resolves.toEqual({ value: 'Order Added: 120' });
+    await expect(orders.getOrder({ value: '120' })).resolves.toEqual({ ...big, description: '' });
+    await expect(collect(orders.searchOrders({ value: 'Item 199' }))).resolves.toHaveLength(1);
+    const update = orders.updateOrders();
+    await update.write(SAMPLE['105']);
+    update.end();
+    await expect(update.response).resolves.toEqual({ value: 'Orders processed 105' });
+    const process = orders.processOrders();
+    await process.write({ value: '120' });
+    process.end();
+    await expect(collect(process)).resolves.toHaveLength(1);
+
+    const methods = [ADD, GET, SEARCH, '/ecommerce.OrderManagement/updateOrders', '/ecommerce.OrderManagement/processOrders'];
+    await settled(peer, () => methods.every((m) => callsOf(peer, m).length > 0));
+    for (const method of methods) expect([method, compressionOf(method)]).toEqual([method, ['gzip']]);
+  });
+
+  it('sends identity when compression is not configured', async () => {
+    const c = connect([ordersClient], { 'peer-orders': { target: peer.target } });
+    close = c.close;
+    await resolve(c.container, ordersClient.token).getOrder({ value: '102' });
+    await settled(peer, () => callsOf(peer, GET).length > 0);
+    expect(compressionOf(GET)).toEqual(['']);
   });
 });
