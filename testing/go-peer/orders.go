@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golang/protobuf/proto"
+	"github.com/golang/protobuf/ptypes/duration"
 	"github.com/golang/protobuf/ptypes/wrappers"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -84,6 +86,9 @@ func (s *orderManagement) AddOrder(ctx context.Context, o *pb.Order) (*wrappers.
 			}},
 		})
 	}
+	if o.Id == "-2" {
+		return nil, c.fail(codes.FailedPrecondition, "Every detail type", everyDetail()...)
+	}
 	if s.delay > 0 {
 		if err := c.wait(s.delay, map[string]interface{}{"id": o.Id}); err != nil {
 			return nil, err
@@ -96,6 +101,23 @@ func (s *orderManagement) AddOrder(ctx context.Context, o *pb.Order) (*wrappers.
 	c.addTrailers("order-id", o.Id)
 	emit("order-added", map[string]interface{}{"id": o.Id})
 	return &wrappers.StringValue{Value: "Order Added: " + o.Id}, nil
+}
+
+// everyDetail is one of each google.rpc error detail type, with every field
+// set: what addOrder of id "-2" fails with (this peer only).
+func everyDetail() []proto.Message {
+	return []proto.Message{
+		&errdetails.ErrorInfo{Reason: "STOCK_LOW", Domain: "orders.example.com", Metadata: map[string]string{"item": "Amazon Echo"}},
+		&errdetails.RetryInfo{RetryDelay: &duration.Duration{Seconds: 1, Nanos: 500000000}},
+		&errdetails.DebugInfo{StackEntries: []string{"orders.go:1", "main.go:2"}, Detail: "stock check"},
+		&errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{Subject: "client:walkthrough", Description: "daily orders"}}},
+		&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Type: "STOCK", Subject: "Amazon Echo", Description: "none left"}}},
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "items[0]", Description: "out of stock"}}},
+		&errdetails.RequestInfo{RequestId: "r-1", ServingData: "go-peer"},
+		&errdetails.ResourceInfo{ResourceType: "order", ResourceName: "-2", Owner: "orders", Description: "cannot be placed"},
+		&errdetails.Help{Links: []*errdetails.Help_Link{{Description: "stock levels", Url: "https://orders.example.com/stock"}}},
+		&errdetails.LocalizedMessage{Locale: "en-US", Message: "Out of stock"},
+	}
 }
 
 func (s *orderManagement) GetOrder(ctx context.Context, id *wrappers.StringValue) (*pb.Order, error) {

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { BadRequest, Code, RpcError, resolve } from '@switchboard/core';
+import { BadRequest, Code, ErrorInfo, LocalizedMessage, RetryInfo, RpcError, resolve } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
 import { Greeter } from '../../../apps/greeter/src/index';
 import { OrderManagement } from '../../../apps/orders/src/index';
@@ -426,5 +426,39 @@ describe('gzip against the grpc-go server (which reports each request’s grpc-e
     await resolve(c.container, ordersClient.token).getOrder({ value: '102' });
     await settled(peer, () => callsOf(peer, GET).length > 0);
     expect(compressionOf(GET)).toEqual(['']);
+  });
+});
+
+describe('google.rpc details packed by grpc-go (status.WithDetails)', () => {
+  it('decodes one of every standard detail type, every field, in order', async () => {
+    const peer = await startGoPeerServer({ services: ['orders'] });
+    const c = connect([ordersClient], { 'peer-orders': { target: peer.target } });
+    try {
+      const error = await failureOf(resolve(c.container, ordersClient.token).addOrder({ id: '-2' }));
+      expect([error.code, error.rawMessage]).toEqual([Code.FAILED_PRECONDITION, 'Every detail type']);
+      expect(error.details.map((d) => d.type)).toEqual(
+        ['ErrorInfo', 'RetryInfo', 'DebugInfo', 'QuotaFailure', 'PreconditionFailure', 'BadRequest', 'RequestInfo', 'ResourceInfo', 'Help', 'LocalizedMessage'].map(
+          (name) => `google.rpc.${name}`,
+        ),
+      );
+      expect(error.details.map((d) => d.value)).toMatchObject([
+        { reason: 'STOCK_LOW', domain: 'orders.example.com', metadata: { item: 'Amazon Echo' } },
+        { retry_delay: { seconds: 1, nanos: 500_000_000 } },
+        { stack_entries: ['orders.go:1', 'main.go:2'], detail: 'stock check' },
+        { violations: [{ subject: 'client:walkthrough', description: 'daily orders' }] },
+        { violations: [{ type: 'STOCK', subject: 'Amazon Echo', description: 'none left' }] },
+        { field_violations: [{ field: 'items[0]', description: 'out of stock' }] },
+        { request_id: 'r-1', serving_data: 'go-peer' },
+        { resource_type: 'order', resource_name: '-2', owner: 'orders', description: 'cannot be placed' },
+        { links: [{ description: 'stock levels', url: 'https://orders.example.com/stock' }] },
+        { locale: 'en-US', message: 'Out of stock' },
+      ]);
+      expect(error.findDetail(ErrorInfo)?.reason).toBe('STOCK_LOW');
+      expect(error.findDetail(RetryInfo)?.retry_delay).toEqual({ seconds: 1, nanos: 500_000_000 });
+      expect(error.findDetail(LocalizedMessage)?.message).toBe('Out of stock');
+    } finally {
+      c.close();
+      await peer.close();
+    }
   });
 });
