@@ -81,7 +81,8 @@ export class SwitchboardClientLoad {
     const caller = async (): Promise<void> => {
       while (performance.now() < stopAt) {
         const t0 = performance.now();
-        messages += await call();
+        const received = await call(); // not `messages += await call()`: that reads `messages` before the await
+        messages += received;
         latenciesMs.push(performance.now() - t0);
       }
     };

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
-import { RpcError, readMessages, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
+import { RpcError, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
+import { ResponseStream } from './response-stream';
 
 function observe(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
   if (options.onHeader) call.on('metadata', options.onHeader);
@@ -81,29 +82,26 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
   };
 }
 
-/** Starts a streaming call when first iterated and yields its responses; one generator layer per message. */
-async function* readResponses(
+/** Starts a streaming call when first iterated and gives its responses. */
+function readResponses(
   start: () => Promise<grpc.ClientReadableStream<object> | grpc.ClientDuplexStream<object, object>>,
   options: CallOptions,
   resolved: ResolvedCall,
-): AsyncGenerator<unknown> {
-  const call = await start();
-  observe(call, options);
-  // Errors reach the consumer through readMessages; this keeps a late one (after a cancel) from going unhandled.
-  call.on('error', () => undefined);
-  const unlink = linkSignals(call, resolved.signals);
-  // Messages already received are not delivered once the call is cancelled.
-  const signal = AbortSignal.any(resolved.signals);
-  let finished = false;
-  try {
-    for await (const message of readMessages(call, signal)) yield message;
-    finished = true;
-  } catch (error) {
-    finished = true;
-    throw RpcError.from(error);
-  } finally {
-    unlink();
-    // The consumer stopped early: nobody will read the rest.
-    if (!finished) call.cancel();
-  }
+): AsyncIterable<unknown> {
+  let unlink = (): void => undefined;
+  return new ResponseStream(
+    async () => {
+      const call = await start();
+      observe(call, options);
+      unlink = linkSignals(call, resolved.signals);
+      return call;
+    },
+    anyOf(resolved.signals),
+    () => unlink(),
+  );
+}
+
+/** One signal for several, none for none; AbortSignal.any only for two or more (it is costly per call). */
+function anyOf(signals: readonly AbortSignal[]): AbortSignal | undefined {
+  return signals.length <= 1 ? signals[0] : AbortSignal.any([...signals]);
 }

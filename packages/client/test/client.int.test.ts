@@ -173,4 +173,20 @@ describe('an injected client', () => {
       ['ServerStream', Code.CANCELLED],
     ]);
   });
+
+  it('holds a fast server stream back while the consumer does not read (flow control), and loses nothing', async () => {
+    const { echo } = clients();
+    const payload = Buffer.alloc(16 * 1024, 7);
+    const replies = echo.ServerStream({ count: 2000, payload })[Symbol.asyncIterator]();
+    expect((await replies.next()).value).toMatchObject({ index: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    // 32 MiB are waiting; what the server produced is bounded by the client's buffer, grpc-js's and HTTP/2's windows.
+    expect(server.observed.produced).toBeLessThan(150);
+    let last = 0;
+    for (let r = await replies.next(); r.done !== true; r = await replies.next()) {
+      expect(r.value.index).toBe(++last);
+    }
+    expect(last).toBe(1999);
+    expect(server.observed.produced).toBe(2000);
+  });
 });

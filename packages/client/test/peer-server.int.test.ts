@@ -7,7 +7,8 @@ import { Lab, type LastHop } from '../../../testing/lab/lab-service';
 import type { PeerEvent } from '../../../testing/peer/run-peer';
 import { startGoPeerServer } from '../../../testing/go-peer/serve-go-peer';
 import { startPeerServer, type PeerServer, type StartPeerServerOptions } from '../../../testing/peer/serve-peer';
-import { defineClient } from '../src/index';
+import { defineClient, type Client } from '../src/index';
+import type { CombinedShipment__Output } from '../../../apps/orders/src/gen/ecommerce/CombinedShipment';
 import { caller, connect, hop } from './chain';
 
 // Names used nowhere else in this file (nor by chain.ts: 'next', 'caller').
@@ -53,6 +54,20 @@ const collect = async <T>(stream: AsyncIterable<T>): Promise<T[]> => {
   const out: T[] = [];
   for await (const item of stream) out.push(item);
   return out;
+};
+
+/** Sends `ids` to processOrders, half-closes, and reads the shipments until the call fails. */
+const processUntilFailure = async (orders: Client<typeof OrderManagement>, ids: string[]) => {
+  const process = orders.processOrders();
+  for (const id of ids) await process.write({ value: id });
+  process.end();
+  const got: CombinedShipment__Output[] = [];
+  const error = await failureOf(
+    (async () => {
+      for await (const s of process) got.push(s);
+    })(),
+  );
+  return { got, error };
 };
 
 const shipments = (list: { id: string; status: string; ordersList: { id: string }[] }[]) =>
@@ -157,18 +172,19 @@ describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start
     expect([unary.code, unary.rawMessage]).toEqual([Code.NOT_FOUND, 'Order does not exist. : 999']);
     expect(unary.details).toEqual([]);
 
-    const process = orders.processOrders();
-    await process.write({ value: '102' });
-    await process.write({ value: '998' });
-    process.end();
-    const got: unknown[] = [];
-    const streamError = await failureOf(
-      (async () => {
-        for await (const s of process) got.push(s);
-      })(),
-    );
+    const { got, error: streamError } = await processUntilFailure(orders, ['102', '998']);
     expect([streamError.code, streamError.rawMessage]).toEqual([Code.NOT_FOUND, 'Order does not exist. : 998']);
     expect(got).toEqual([]);
+  });
+
+  it('delivers the responses sent before an error status, then the error', async () => {
+    const { orders } = clients();
+    const { got, error } = await processUntilFailure(orders, ['102', '103', '104', '997']);
+    expect([error.code, error.rawMessage]).toEqual([Code.NOT_FOUND, 'Order does not exist. : 997']);
+    expect(shipments(got)).toEqual([
+      ['cmb - Mountain View, CA', 'Processed!', ['102', '104']],
+      ['cmb - San Jose, CA', 'Processed!', ['103']],
+    ]);
   });
 
   it('sends metadata (text and -bin) and reads headers and trailers on a unary call and on a stream', async () => {
