@@ -19,7 +19,6 @@ const PYTHON_SERVER_NO_EXPECT_COMPRESSED = unsupported(/the server cannot check 
  */
 export const CONFORMANCE: Record<'switchboardToSwitchboard' | 'pythonToSwitchboard' | 'switchboardToPython', Record<string, Expected>> = {
   switchboardToSwitchboard: {
-    client_compressed_streaming: unsupported(/probe was rejected with INVALID_ARGUMENT as required.*@switchboard\/client .* no per-message flags/),
     server_compressed_unary: SWITCHBOARD_SERVER_NO_RESPONSE_COMPRESSION,
     server_compressed_streaming: SWITCHBOARD_SERVER_NO_RESPONSE_COMPRESSION,
   },

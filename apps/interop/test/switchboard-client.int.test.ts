@@ -24,11 +24,15 @@ describe('Switchboard’s interop client against the Switchboard interop server,
     expect({ status: result.status, reason: result.reason }).toEqual({ status: expected.status, reason: expected.reason ? expect.stringMatching(expected.reason) : undefined });
   });
 
-  it('sends the client_compressed_unary requests plain, gzip-flagged, then plain on the wire', async () => {
+  // unary: plain probe, gzip call, plain call; streaming: plain probe, then one gzip call of a compressed and an uncompressed message.
+  it.each([
+    ['client_compressed_unary', [0, 1, 0]],
+    ['client_compressed_streaming', [0, 1, 0]],
+  ])('runs %s with the compressed flags %j on the wire', async (name, flags) => {
     const sniffer = await sniffMessageFlags(server.port);
     try {
-      const [result] = await runInteropCases(`127.0.0.1:${sniffer.port}`, ['client_compressed_unary']);
-      expect([result?.status, sniffer.flags]).toEqual(['PASS', [0, 1, 0]]);
+      const [result] = await runInteropCases(`127.0.0.1:${sniffer.port}`, [name]);
+      expect([result?.status, sniffer.flags]).toEqual(['PASS', flags]);
     } finally {
       await sniffer.close();
     }

@@ -3,6 +3,7 @@ export type { ClientDeclaration } from './define-client';
 export { registerClients, closeClients, effectiveClientConfig } from './register-clients';
 export type { RegisterClientsOptions, ClientRuntime } from './register-clients';
 export type { Client, ClientStreamCall, BidiCall } from './stub';
+export type { WriteOptions } from './write-flags';
 export type { CallOptions } from './call-options';
 export { clientConfigSchema, BALANCING_POLICIES, COMPRESSIONS } from './client-config';
 export type { ClientConfig, MethodConfig, RetryConfig, HedgingConfig, BalancingPolicy, Compression } from './client-config';

@@ -15,12 +15,13 @@ import {
 import { resolveCall, type CallOptions } from './call-options';
 import type { ClientConfig } from './client-config';
 import { MessageQueue } from './message-queue';
+import { withWriteOptions, type WriteOptions } from './write-flags';
 import { wireCall } from './wire-call';
 
 /** A client-streaming call: write requests, end, await the one response. */
 export interface ClientStreamCall<Req, Res> {
   /** Resolves once the message is taken for sending; await it to respect backpressure. */
-  write(message: Req): Promise<void>;
+  write(message: Req, options?: WriteOptions): Promise<void>;
   /** Half-closes: no more requests. */
   end(): void;
   /** The response, or the call's `RpcError`. */
@@ -29,7 +30,7 @@ export interface ClientStreamCall<Req, Res> {
 
 /** A bidi call: write requests, end, and iterate the responses. */
 export interface BidiCall<Req, Res> extends AsyncIterable<Res> {
-  write(message: Req): Promise<void>;
+  write(message: Req, options?: WriteOptions): Promise<void>;
   end(): void;
 }
 
@@ -87,7 +88,7 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
         const queue = new MessageQueue<unknown>();
         const response = single(start(queue, options as CallOptions));
         response.catch(() => undefined);
-        return { write: (m: unknown) => queue.write(m), end: () => queue.end(), response } satisfies ClientStreamCall<unknown, unknown>;
+        return { write: (m, o) => queue.write(withWriteOptions(m, o)), end: () => queue.end(), response } satisfies ClientStreamCall<unknown, unknown>;
       };
     case 'bidi':
       return (options) => {
@@ -95,7 +96,7 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
         // The call starts now, so writes flow before anyone reads.
         const responses = started(start(queue, options as CallOptions));
         return {
-          write: (m: unknown) => queue.write(m),
+          write: (m, o) => queue.write(withWriteOptions(m, o)),
           end: () => queue.end(),
           [Symbol.asyncIterator]: () => responses,
         } satisfies BidiCall<unknown, unknown>;

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { RpcError, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
 import { ResponseStream } from './response-stream';
+import { writeFlagsOf } from './write-flags';
 
 function observe(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
   if (options.onHeader) call.on('metadata', options.onHeader);
@@ -22,7 +23,7 @@ async function first(requests: AsyncIterable<unknown>, method: MethodDescriptor)
 async function pump(requests: AsyncIterable<unknown>, call: grpc.ClientWritableStream<object>): Promise<void> {
   try {
     for await (const message of requests) {
-      if (!call.write(message as object)) await new Promise((resolve) => call.once('drain', resolve));
+      if (!call.write(message as object, writeFlagsOf(message))) await new Promise((resolve) => call.once('drain', resolve));
     }
     call.end();
   } catch {

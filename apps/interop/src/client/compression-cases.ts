@@ -3,10 +3,6 @@ import { payload } from '../payload';
 import { check, checkPayload, explain, serverLacksFeature, Unsupported, type InteropCase } from './interop-case';
 import type { InteropStubs } from './interop-clients';
 
-const NO_MESSAGE_FLAGS =
-  "@switchboard/client sets compression per client (one channel each), and its stubs' write(message) takes no " +
-  'per-message flags, so one call cannot send a compressed message and then an uncompressed one ' +
-  '(grpc-js underneath could: ClientWritableStream.write(message, 2 /* WriteFlags.NoCompress */))';
 const NO_RESPONSE_FLAGS =
   'grpc-js gives a client no compressed flag per received message, so whether the server obeyed ' +
   'response_compressed cannot be checked';
@@ -36,12 +32,19 @@ async function compressedUnary({ plain, gzip }: InteropStubs): Promise<Unsupport
   checkPayload((await plain.UnaryCall(request(false))).payload, 314159, 'UnaryCall uncompressed, expect_compressed false');
 }
 
-async function compressedStreaming({ plain }: InteropStubs): Promise<Unsupported | void> {
-  const call = plain.StreamingInputCall();
+async function compressedStreaming({ plain, gzip }: InteropStubs): Promise<Unsupported | void> {
+  const probeCall = plain.StreamingInputCall();
+  await probeCall.write({ expect_compressed: { value: true }, payload: payload(27182) });
+  probeCall.end();
+  const lacking = await probe(probeCall.response, 'StreamingInputCall');
+  if (lacking !== undefined) return lacking;
+  // One gzip call: the first message compressed, the second written uncompressed.
+  const call = gzip.StreamingInputCall();
   await call.write({ expect_compressed: { value: true }, payload: payload(27182) });
+  await call.write({ expect_compressed: { value: false }, payload: payload(45904) }, { compress: false });
   call.end();
-  const lacking = await probe(call.response, 'StreamingInputCall');
-  return lacking ?? new Unsupported(`the probe was rejected with INVALID_ARGUMENT as required, but the next step cannot be done: ${NO_MESSAGE_FLAGS}`);
+  const size = (await call.response).aggregated_payload_size;
+  check(size === 73086, `StreamingInputCall compressed then uncompressed: expected aggregated_payload_size 73086, got ${size}`);
 }
 
 async function serverCompressedUnary({ plain }: InteropStubs): Promise<Unsupported | void> {
