@@ -39,7 +39,7 @@ export class ResponseStream implements AsyncIterableIterator<unknown> {
     private readonly start: () => Promise<StreamingCall>,
     /** The call's cancellation, if anything can cancel it. */
     private readonly signal: AbortSignal | undefined,
-    /** Runs once when the stream is finished, however it finishes. */
+    /** Runs when the stream is finished, however it finishes (again if the call started after that). */
     private readonly cleanup: () => void,
   ) {}
 
@@ -80,6 +80,13 @@ export class ResponseStream implements AsyncIterableIterator<unknown> {
       return;
     }
     this.call = call;
+    if (this.finished) {
+      // The consumer left (return()) while the call was starting.
+      call.on('error', () => undefined);
+      call.cancel();
+      this.cleanup();
+      return;
+    }
     // A late error (after a cancel, once nobody listens) must not go unhandled.
     call.on('error', () => undefined);
     call.on('data', this.onData);

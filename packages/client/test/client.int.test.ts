@@ -174,6 +174,18 @@ describe('an injected client', () => {
     ]);
   });
 
+  it('cancels a server stream the consumer leaves while the call is still starting', async () => {
+    const { echo } = clients();
+    await echo.Unary({ message: 'connect first, so the call goes out at once' });
+    const replies = echo.ServerStream({ count: 1, delay_ms: 300 })[Symbol.asyncIterator]();
+    const first = replies.next();
+    await replies.return!();
+    await expect(first).resolves.toEqual({ done: true, value: undefined });
+    // Left running, the handler would produce its reply after 300 ms.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(server.observed.produced).toBe(0);
+  });
+
   it('holds a fast server stream back while the consumer does not read (flow control), and loses nothing', async () => {
     const { echo } = clients();
     const payload = Buffer.alloc(16 * 1024, 7);
