@@ -21,16 +21,24 @@ async function main(): Promise<void> {
   const raw = new LoadGenerator(server.port, options.channels);
   const ours = new SwitchboardClientLoad(server.port);
   const shape = { messages: options.streamMessages, bytes: options.messageBytes };
-  const drive = (load: Load, scenario: string, ms: number): Promise<RoundResult> =>
-    scenario === 'unary' ? load.unary(options.unaryConcurrency, ms) : load.stream(options.streamConcurrency, ms, shape);
+  /** A round, with this process's CPU time (user + system, µs) per call: the client's cost, whatever the server did. */
+  const drive = async (load: Load, scenario: string, ms: number): Promise<RoundResult & { cpuUsPerCall: number }> => {
+    const before = process.cpuUsage();
+    const result = await (scenario === 'unary' ? load.unary(options.unaryConcurrency, ms) : load.stream(options.streamConcurrency, ms, shape));
+    const cpu = process.cpuUsage(before);
+    return { ...result, cpuUsPerCall: (cpu.user + cpu.system) / result.calls };
+  };
   const report: Record<string, unknown> = {};
-  const lines = ['| Client scenario | A: raw grpc-js calls/s | B: Switchboard calls/s | B/A | B/A per round (median, min–max) | p50 ms A / B |', '|---|---:|---:|---:|---|---|'];
+  const lines = [
+    '| Client scenario | A: raw grpc-js calls/s | B: Switchboard calls/s | B/A | B/A per round (median, min–max) | p50 ms A / B | client CPU µs per call A / B (B/A) |',
+    '|---|---:|---:|---:|---|---|---|',
+  ];
   try {
     for (const scenario of options.scenarios) {
       await drive(raw, scenario, options.warmupSeconds * 1000);
       await drive(ours, scenario, options.warmupSeconds * 1000);
-      const a: RoundResult[] = [];
-      const b: RoundResult[] = [];
+      const a: (RoundResult & { cpuUsPerCall: number })[] = [];
+      const b: (RoundResult & { cpuUsPerCall: number })[] = [];
       for (let round = 0; round < options.rounds; round++) {
         a.push(await drive(raw, scenario, options.seconds * 1000));
         b.push(await drive(ours, scenario, options.seconds * 1000));
@@ -40,10 +48,12 @@ async function main(): Promise<void> {
       const rb = median(b.map(rate));
       const paired = a.map((r, i) => rate(b[i]!) / rate(r));
       const p50 = (rs: RoundResult[]) => median(rs.map((r) => percentile(r.latenciesMs, 50)));
+      const cpuA = median(a.map((r) => r.cpuUsPerCall));
+      const cpuB = median(b.map((r) => r.cpuUsPerCall));
       lines.push(
-        `| ${scenario} | ${ra.toFixed(0)} | ${rb.toFixed(0)} | **${(rb / ra).toFixed(3)}** | ${median(paired).toFixed(3)} (${Math.min(...paired).toFixed(3)}–${Math.max(...paired).toFixed(3)}) | ${p50(a).toFixed(2)} / ${p50(b).toFixed(2)} |`,
+        `| ${scenario} | ${ra.toFixed(0)} | ${rb.toFixed(0)} | **${(rb / ra).toFixed(3)}** | ${median(paired).toFixed(3)} (${Math.min(...paired).toFixed(3)}–${Math.max(...paired).toFixed(3)}) | ${p50(a).toFixed(2)} / ${p50(b).toFixed(2)} | ${cpuA.toFixed(1)} / ${cpuB.toFixed(1)} (${(cpuB / cpuA).toFixed(2)}) |`,
       );
-      report[scenario] = { rawCallsPerSec: ra, switchboardCallsPerSec: rb, ratio: rb / ra, pairedRatios: paired };
+      report[scenario] = { rawCallsPerSec: ra, switchboardCallsPerSec: rb, ratio: rb / ra, pairedRatios: paired, clientCpuUsPerCall: { raw: cpuA, switchboard: cpuB } };
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     report['interceptorCounts'] = clientCounts;

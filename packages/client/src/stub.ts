@@ -15,6 +15,7 @@ import {
 import { resolveCall, type CallOptions } from './call-options';
 import type { ClientConfig } from './client-config';
 import { MessageQueue } from './message-queue';
+import { oneResult } from './one-result';
 import { withWriteOptions, type WriteOptions } from './write-flags';
 import { wireCall } from './wire-call';
 
@@ -80,9 +81,9 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
   };
   switch (method.kind) {
     case 'unary':
-      return (request, options) => single(start(once(request), options as CallOptions));
+      return (request, options) => single(start(oneResult(() => request), options as CallOptions));
     case 'server_stream':
-      return (request, options) => start(once(request), options as CallOptions);
+      return (request, options) => start(oneResult(() => request), options as CallOptions);
     case 'client_stream':
       return (options) => {
         const queue = new MessageQueue<unknown>();
@@ -117,10 +118,6 @@ function started<T>(source: AsyncIterable<T>): AsyncIterator<T> {
     },
     return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
   };
-}
-
-async function* once<T>(value: T): AsyncGenerator<T> {
-  yield value;
 }
 
 async function single(responses: AsyncIterable<unknown>): Promise<unknown> {

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RpcError, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
+import { oneResult } from './one-result';
 import { ResponseStream } from './response-stream';
 import { writeFlagsOf } from './write-flags';
 
@@ -43,9 +44,9 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
     const md = outgoing.metadata;
     switch (method.kind) {
       case 'unary':
-        return (async function* () {
+        return oneResult(async () => {
           const request = await first(outgoing.requests, method);
-          yield await new Promise((resolve, reject) => {
+          return new Promise((resolve, reject) => {
             const call = client.makeUnaryRequest(method.path, ser, de, request as object, md, resolved.options, (error, response) => {
               unlink();
               if (error) reject(RpcError.from(error));
@@ -54,20 +55,21 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
             observe(call, options);
             const unlink = linkSignals(call, resolved.signals);
           });
-        })();
+        });
       case 'client_stream':
-        return (async function* () {
-          yield await new Promise((resolve, reject) => {
-            const call = client.makeClientStreamRequest(method.path, ser, de, md, resolved.options, (error, response) => {
-              unlink();
-              if (error) reject(RpcError.from(error));
-              else resolve(response);
-            });
-            observe(call, options);
-            const unlink = linkSignals(call, resolved.signals);
-            void pump(outgoing.requests, call);
-          });
-        })();
+        return oneResult(
+          () =>
+            new Promise((resolve, reject) => {
+              const call = client.makeClientStreamRequest(method.path, ser, de, md, resolved.options, (error, response) => {
+                unlink();
+                if (error) reject(RpcError.from(error));
+                else resolve(response);
+              });
+              observe(call, options);
+              const unlink = linkSignals(call, resolved.signals);
+              void pump(outgoing.requests, call);
+            }),
+        );
       case 'server_stream':
         return readResponses(async () => {
           const request = await first(outgoing.requests, method);
