@@ -76,6 +76,16 @@ export class LoadGenerator {
     return this.round(concurrency, durationMs, (client) => streamCall(client, shape));
   }
 
+  /** The same streams read with `for await` over grpc-js's stream (Node's Readable iterator), as async code reads them. */
+  streamIterated(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
+    return this.round(concurrency, durationMs, async (client) => {
+      let received = 0;
+      for await (const _ of client.ServerStream({ message: 'stream', count: shape.messages, reply_bytes: shape.bytes }, metadata(), callOptions())) received++;
+      if (received !== shape.messages) throw new Error(`expected ${shape.messages} replies, got ${received}`);
+      return received;
+    });
+  }
+
   close(): void {
     for (const client of this.clients) client.close();
   }

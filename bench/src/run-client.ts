@@ -11,6 +11,13 @@ const RESULTS_FILE = path.join(__dirname, '../results/client.json');
 type Load = Pick<LoadGenerator, 'unary' | 'stream'>;
 
 /**
+ * The client scenarios: each option scenario, and after `stream` the same
+ * streams with A reading them by `for await` (as async code does) instead of
+ * `'data'` events.
+ */
+const FOR_AWAIT = 'stream, A reading with for await';
+
+/**
  * Client throughput: the raw grpc-js client (A) and a Switchboard client with
  * two interceptors (B) against one raw grpc-js server in a child process,
  * rounds alternating A, B; prints the medians and B/A.
@@ -24,7 +31,11 @@ async function main(): Promise<void> {
   /** A round, with this process's CPU time (user + system, µs) per call: the client's cost, whatever the server did. */
   const drive = async (load: Load, scenario: string, ms: number): Promise<RoundResult & { cpuUsPerCall: number }> => {
     const before = process.cpuUsage();
-    const result = await (scenario === 'unary' ? load.unary(options.unaryConcurrency, ms) : load.stream(options.streamConcurrency, ms, shape));
+    const result = await (scenario === 'unary'
+      ? load.unary(options.unaryConcurrency, ms)
+      : scenario === FOR_AWAIT && load instanceof LoadGenerator
+        ? load.streamIterated(options.streamConcurrency, ms, shape)
+        : load.stream(options.streamConcurrency, ms, shape));
     const cpu = process.cpuUsage(before);
     return { ...result, cpuUsPerCall: (cpu.user + cpu.system) / result.calls };
   };
@@ -34,7 +45,7 @@ async function main(): Promise<void> {
     '|---|---:|---:|---:|---|---|---|',
   ];
   try {
-    for (const scenario of options.scenarios) {
+    for (const scenario of options.scenarios.flatMap((name) => (name === 'stream' ? [name, FOR_AWAIT] : [name]))) {
       await drive(raw, scenario, options.warmupSeconds * 1000);
       await drive(ours, scenario, options.warmupSeconds * 1000);
       const a: (RoundResult & { cpuUsPerCall: number })[] = [];

@@ -4,21 +4,31 @@ const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined
  * An async iterable of exactly one value, produced at the first `next()`
  * (a rejection of `produce` is that `next()`'s); then done. It does what
  * `async function* () { yield await produce(); }` does, without a generator
- * and its promise hops on every call.
+ * and its promise hops on every call. Iterable once.
  * @internal
  */
+class OneResult<T> implements AsyncIterableIterator<T> {
+  private used = false;
+
+  constructor(private readonly produce: () => T | Promise<T>) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    if (this.used) return DONE;
+    this.used = true;
+    return { done: false, value: await this.produce() };
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.used = true;
+    return Promise.resolve(DONE);
+  }
+}
+
+/** See {@link OneResult}. @internal */
 export function oneResult<T>(produce: () => T | Promise<T>): AsyncIterable<T> {
-  let used = false;
-  const iterator: AsyncIterator<T> = {
-    next: async () => {
-      if (used) return DONE;
-      used = true;
-      return { done: false, value: await produce() };
-    },
-    return: () => {
-      used = true;
-      return Promise.resolve(DONE);
-    },
-  };
-  return { [Symbol.asyncIterator]: () => iterator };
+  return new OneResult(produce);
 }

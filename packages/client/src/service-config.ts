@@ -52,7 +52,8 @@ export function methodConfigs(service: ServiceDescriptor<unknown, unknown>, conf
 /** The channel options of a client, without its method configs. */
 export function channelOptions(config: ClientConfig): grpc.ChannelOptions {
   return {
-    'grpc.default_compression_algorithm': { identity: 0, deflate: 1, gzip: 2 }[config.compression],
+    // Set only to compress: with the option present, grpc-js does more work for every call, even for identity.
+    ...(config.compression === 'identity' ? {} : { 'grpc.default_compression_algorithm': { deflate: 1, gzip: 2 }[config.compression] }),
     'grpc.keepalive_time_ms': config.keepalive.timeMs,
     'grpc.keepalive_timeout_ms': config.keepalive.timeoutMs,
     'grpc.keepalive_permit_without_calls': config.keepalive.permitWithoutCalls ? 1 : 0,
