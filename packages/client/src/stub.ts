@@ -5,6 +5,7 @@ import {
   RpcError,
   composeInterceptors,
   currentCallContext,
+  oneResult,
   type ClientInterceptor,
   type KindOf,
   type KnownKeys,
@@ -15,7 +16,6 @@ import {
 import { resolveCall, type CallOptions } from './call-options';
 import type { ClientConfig } from './client-config';
 import { MessageQueue } from './message-queue';
-import { oneResult } from './one-result';
 import { withWriteOptions, type WriteOptions } from './write-flags';
 import { wireCall } from './wire-call';
 

@@ -1,7 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { RpcError, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
+import { RpcError, oneResult, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
 import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
-import { oneResult } from './one-result';
 import { ResponseStream } from './response-stream';
 import { writeFlagsOf } from './write-flags';
 

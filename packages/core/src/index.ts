@@ -10,6 +10,7 @@ export type { MethodKind, MethodDescriptor, ServiceDescriptor, ServiceImplementa
 export type { CallContext, GrpcServerCall } from './call-context';
 export { metadataFrom } from './call-context';
 export { observe } from './interceptor';
+export type { ObserveHooks } from './interceptor';
 export type { ClientInterceptor, ClientNext, OutgoingCall } from './client-interceptor';
 export { currentCallContext, runDetached, enableCallScope } from './call-scope';
 export type { ServerInterceptor, ServerNext, InterceptedCall } from './interceptor';
@@ -46,6 +47,7 @@ export { readService, readInterceptors } from './service';
 export { runInCallContext } from './call-scope';
 export { readMessages } from './read-messages';
 export { composeInterceptors } from './compose-interceptors';
+export { oneResult } from './one-result';
 export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
 export { allowTargetScheme } from './config/formats';

@@ -1,39 +1,74 @@
+const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
 /**
- * Iterates `source` until it ends or `signal` aborts; on abort the loop throws
- * `signal.reason` at once, even while waiting for the next message. One abort
- * listener serves the whole stream: racing each message against a promise
- * that never settles would keep every message reachable until the end.
+ * Iterates what `open()` gives (called at the first `next()`) until it ends
+ * or `signal` aborts; on abort the pending `next()` rejects with
+ * `signal.reason` at once, even while the source is still producing. One
+ * abort listener serves the whole stream: racing each message against a
+ * promise that never settles would keep every message reachable until the
+ * end. A hand-written iterator rather than an async generator: it sits on
+ * every streamed message's path.
  * @internal
  */
-export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  if (signal.aborted) throw signal.reason;
-  const iterator = source[Symbol.asyncIterator]();
-  let rejectPending: ((reason: unknown) => void) | undefined;
-  const onAbort = (): void => rejectPending?.(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  let finished = false;
-  try {
-    for (;;) {
-      const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
-        rejectPending = reject;
-        iterator.next().then(resolve, reject);
-      });
-      rejectPending = undefined;
-      if (result.done) {
-        finished = true;
-        if (signal.aborted) throw signal.reason;
-        return;
-      }
-      yield result.value;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    // An early exit (break, throw, abort) tells the source to clean up.
-    if (!finished) void iterator.return?.()?.catch(() => undefined);
-  }
-}
+export class Abortable<T> implements AsyncIterableIterator<T> {
+  private source: AsyncIterator<T> | undefined;
+  private opening: Promise<void> | undefined;
+  private rejectPending: ((reason: unknown) => void) | undefined;
+  private finished = false;
 
-/** An iterable of exactly one message. @internal */
-export async function* once<T>(value: T): AsyncGenerator<T> {
-  yield value;
+  constructor(
+    private readonly open: () => AsyncIterable<T> | Promise<AsyncIterable<T>>,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.finished) return Promise.resolve(DONE);
+    if (this.signal.aborted) return this.stop(this.signal.reason as Error);
+    if (this.source === undefined) return (this.opening ??= this.start()).then(() => this.next(), (error: unknown) => this.stop(error as Error));
+    const source = this.source;
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.rejectPending = reject;
+      source.next().then(resolve, reject);
+    }).then(
+      (result) => {
+        this.rejectPending = undefined;
+        if (result.done !== true) return result;
+        if (this.signal.aborted) return this.stop(this.signal.reason as Error);
+        this.finish(false);
+        return DONE;
+      },
+      (error: unknown) => this.stop(error as Error),
+    );
+  }
+
+  /** The consumer stopped early: the source is told to clean up. */
+  return(): Promise<IteratorResult<T>> {
+    if (!this.finished) this.finish(true);
+    return Promise.resolve(DONE);
+  }
+
+  private async start(): Promise<void> {
+    const source = (await this.open())[Symbol.asyncIterator]();
+    this.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.source = source;
+  }
+
+  private readonly onAbort = (): void => this.rejectPending?.(this.signal.reason);
+
+  private stop(error: Error): Promise<never> {
+    if (!this.finished) this.finish(true);
+    return Promise.reject(error);
+  }
+
+  private finish(early: boolean): void {
+    this.finished = true;
+    this.rejectPending = undefined;
+    this.signal.removeEventListener('abort', this.onAbort);
+    // An early exit (a stopped consumer, an error, an abort) tells the source to clean up.
+    if (early) void this.source?.return?.()?.catch(() => undefined);
+  }
 }

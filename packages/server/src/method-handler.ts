@@ -10,10 +10,11 @@ import {
   type ServerInterceptor,
   type ServerNext,
   composeInterceptors,
+  oneResult,
+  readMessages,
   runInCallContext,
 } from '@switchboard/core';
-import { abortable, once } from './abortable';
-import { readMessages } from '@switchboard/core';
+import { Abortable } from './abortable';
 import { streamWasReset } from './http2-stream-state';
 import { ServerCallContext } from './server-call-context';
 
@@ -63,7 +64,7 @@ export function adaptHandler(
   };
   const requestsOf = (call: GrpcServerCall, ctx: ServerCallContext): AsyncIterable<unknown> =>
     method.kind === 'unary' || method.kind === 'server_stream'
-      ? once((call as grpc.ServerUnaryCall<unknown, unknown>).request)
+      ? oneResult(() => (call as grpc.ServerUnaryCall<unknown, unknown>).request)
       : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal, {
           endedByReset: () => streamWasReset(call),
           settleMs: isNodeClient(call) ? options.halfCloseSettleMs : 0,
@@ -126,14 +127,15 @@ function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
       };
     case 'server_stream':
     case 'bidi':
-      return async function* streaming(call: InterceptedCall) {
-        const input = method.kind === 'server_stream' ? await first(call.requests, method) : call.requests;
-        const output = handler(input, call.ctx) as AsyncIterable<unknown>;
-        if (output === null || typeof output !== 'object' || !(Symbol.asyncIterator in output)) {
-          throw new Error(`handler of ${method.path} must return an async iterable (write it as async function*)`);
-        }
-        yield* abortable(output, call.ctx.signal);
-      };
+      return (call: InterceptedCall) =>
+        new Abortable(async () => {
+          const input = method.kind === 'server_stream' ? await first(call.requests, method) : call.requests;
+          const output = handler(input, call.ctx) as AsyncIterable<unknown>;
+          if (output === null || typeof output !== 'object' || !(Symbol.asyncIterator in output)) {
+            throw new Error(`handler of ${method.path} must return an async iterable (write it as async function*)`);
+          }
+          return output;
+        }, call.ctx.signal);
   }
 }
 

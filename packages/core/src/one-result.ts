@@ -3,8 +3,9 @@ const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined
 /**
  * An async iterable of exactly one value, produced at the first `next()`
  * (a rejection of `produce` is that `next()`'s); then done. It does what
- * `async function* () { yield await produce(); }` does, without a generator
- * and its promise hops on every call. Iterable once.
+ * `async function* () { yield await produce(); }` does without a generator
+ * and its promise hops: it stands for the single request or response of a
+ * call, server and client alike. Iterable once.
  * @internal
  */
 class OneResult<T> implements AsyncIterableIterator<T> {
