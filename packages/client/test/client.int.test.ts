@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { BadRequest, Code, RpcError, resolve, type ClientInterceptor } from '@switchboard/core';
+import { BadRequest, Code, RpcError, observeClient, resolve, type ClientInterceptor } from '@switchboard/core';
 import { Echo, type EchoReply } from '../../../testing/echo/echo-service';
 import { Lab } from '../../../testing/lab/lab-service';
 import { defineClient } from '../src/index';
@@ -133,6 +133,32 @@ describe('an injected client', () => {
     expect(log).toEqual([
       'outer> bidi', 'inner> bidi', 'outer req a', 'inner req a', 'inner res a', 'outer res a', '<inner OK', '<outer OK',
       'outer> unary', 'inner> unary', 'outer req u', 'inner req u', '<inner ABORTED', '<outer ABORTED',
+    ]);
+  });
+
+  it('observeClient sees the start, each message both ways and one end per call, stream left early included', async () => {
+    const log: string[] = [];
+    const text = (m: unknown) => (m as { message: string }).message;
+    const watcher = observeClient({
+      onStart: (call) => void log.push(`start ${call.method.name}`),
+      onRequest: (m) => void log.push(`req ${text(m)}`),
+      onResponse: (m) => void log.push(`res ${text(m)}`),
+      onEnd: (call, error) => void log.push(`end ${call.method.name} ${error === undefined ? 'OK' : Code[RpcError.from(error).code]}`),
+    });
+    const { echo } = clients({}, [watcher]);
+    const bidi = echo.Bidi();
+    const replies = bidi[Symbol.asyncIterator]();
+    await bidi.write({ message: 'a' });
+    await replies.next();
+    await bidi.write({ message: 'b' });
+    bidi.end();
+    while ((await replies.next()).done !== true);
+    await echo.Unary({ message: 'u', fail: 'ABORTED' }).catch(() => undefined);
+    for await (const reply of echo.ServerStream({ message: 's', count: 5 })) if (reply.index === 1) break;
+    expect(log).toEqual([
+      'start Bidi', 'req a', 'res a', 'req b', 'res b', 'end Bidi OK',
+      'start Unary', 'req u', 'end Unary ABORTED',
+      'start ServerStream', 'req s', 'res s', 'res s', 'end ServerStream OK',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MethodDescriptor } from './definition';
+import { Observed, type ObserveHooks } from './observed';
 
 /** An outgoing call as a client interceptor sees it; the same shape for every kind. */
 export interface OutgoingCall<Req = unknown> {
@@ -27,3 +28,20 @@ export type ClientNext = (call: OutgoingCall) => AsyncIterable<unknown>;
  * };
  */
 export type ClientInterceptor = (call: OutgoingCall, next: ClientNext) => AsyncIterable<unknown>;
+
+/**
+ * `observe` for clients: hooks for the start, each request sent, each
+ * response received and the end (with the `RpcError`, if any). Hooks may be
+ * async; `onEnd` runs once however the call ends (a consumer that stops
+ * reading a stream early ends it with no error); a hook that throws ends the
+ * call with that error. No async-generator step per message.
+ *
+ * @example
+ * const timing = observeClient({
+ *   onStart: (call) => void started.set(call, performance.now()),
+ *   onEnd: (call, error) => histogram.record(performance.now() - started.get(call)!),
+ * });
+ */
+export function observeClient(hooks: ObserveHooks<OutgoingCall>): ClientInterceptor {
+  return (call, next) => new Observed(call, next, hooks);
+}

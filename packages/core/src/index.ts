@@ -10,7 +10,8 @@ export type { MethodKind, MethodDescriptor, ServiceDescriptor, ServiceImplementa
 export type { CallContext, GrpcServerCall } from './call-context';
 export { metadataFrom } from './call-context';
 export { observe } from './interceptor';
-export type { ObserveHooks } from './interceptor';
+export type { ObserveHooks } from './observed';
+export { observeClient } from './client-interceptor';
 export type { ClientInterceptor, ClientNext, OutgoingCall } from './client-interceptor';
 export { currentCallContext, runDetached, enableCallScope } from './call-scope';
 export type { ServerInterceptor, ServerNext, InterceptedCall } from './interceptor';
