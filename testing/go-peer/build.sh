@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds testing/go-peer (grpc-go's orders and greeter server) into the binary
-# named by $1, from Debian's Go packages alone (golang-go,
+# Builds testing/go-peer into the folder named by $1: go-peer (grpc-go's
+# orders, greeter and lab server) and go-peer-client (the book's client), from Debian's Go packages alone (golang-go,
 # golang-google-grpc-dev, golang-google-genproto-dev,
 # golang-goprotobuf-dev, protoc-gen-go-1-3, which
 # scripts/install-test-deps.sh installs): GOPATH mode, no module download.
 set -euo pipefail
 
-out=${1:?usage: build.sh OUTPUT_BINARY}
+out=${1:?usage: build.sh OUTPUT_FOLDER}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 includes=$root/node_modules/google-proto-files
@@ -21,6 +21,8 @@ trap 'rm -rf "$work"' EXIT
 pkg=$work/src/switchboard/gopeer
 mkdir -p "$pkg/ecommerce" "$pkg/helloworld" "$pkg/lab"
 cp "$here"/*.go "$pkg/"
+mkdir -p "$pkg/client"
+cp "$here"/client/*.go "$pkg/client/"
 # grpc-go 1.33 in Debian marshals with golang/protobuf 1.3 (API v1), so the
 # code comes from protoc-gen-go 1.3 with its grpc plugin, and wrappers.proto
 # maps to that API's package.
@@ -33,7 +35,8 @@ generate "$root/apps/orders/proto" order_management.proto ecommerce
 generate "$root/apps/orders/proto" helloworld.proto helloworld
 generate "$root/testing/lab" lab.proto lab
 
-mkdir -p "$(dirname "$out")"
-GOPATH="$work:/usr/share/gocode" GO111MODULE=off GOFLAGS='' GOPROXY=off \
-  GOCACHE="${GOCACHE:-$root/node_modules/.cache/go-build}" \
-  go build -o "$out" switchboard/gopeer
+mkdir -p "$out"
+export GOPATH="$work:/usr/share/gocode" GO111MODULE=off GOFLAGS='' GOPROXY=off
+export GOCACHE="${GOCACHE:-$root/node_modules/.cache/go-build}"
+go build -o "$out/go-peer" switchboard/gopeer
+go build -o "$out/go-peer-client" switchboard/gopeer/client

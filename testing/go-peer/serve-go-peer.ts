@@ -45,24 +45,25 @@ export function assertGoPeerAvailable(): void {
 }
 
 /** One build per test file, removed when it ends. */
-let binary: Promise<string> | undefined;
+let built: Promise<string> | undefined;
 let buildDir: string | undefined;
 afterAll(() => {
   if (buildDir !== undefined) fs.rmSync(buildDir, { recursive: true, force: true });
   buildDir = undefined;
-  binary = undefined;
+  built = undefined;
 });
 
-function goPeerBinary(): Promise<string> {
-  buildDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-go-peer-'));
-  const out = path.join(buildDir, 'go-peer');
-  binary ??= promisify(execFile)('bash', [BUILD_SCRIPT, out], { timeout: 120_000 }).then(
-    () => out,
+/** The folder holding `go-peer` and `go-peer-client`, built on first use. */
+function goPeerBuild(): Promise<string> {
+  assertGoPeerAvailable();
+  const dir = (buildDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-go-peer-')));
+  built ??= promisify(execFile)('bash', [BUILD_SCRIPT, dir], { timeout: 120_000 }).then(
+    () => dir,
     (error: Error & { stderr?: string }) => {
       throw new Error(`building the grpc-go peer failed: ${error.message}\n${error.stderr ?? ''}`);
     },
   );
-  return binary;
+  return built;
 }
 
 /**
@@ -71,8 +72,35 @@ function goPeerBinary(): Promise<string> {
  * (its "call" events also carry the request's `compression`).
  */
 export async function startGoPeerServer(options: StartPeerServerOptions = {}): Promise<PeerServer> {
-  assertGoPeerAvailable();
+  const binary = path.join(await goPeerBuild(), 'go-peer');
   const args = ['--services', (options.services ?? ['orders', 'greeter', 'lab']).join(',')];
   if (options.addOrderDelayMs !== undefined) args.push('--add-order-delay-ms', String(options.addOrderDelayMs));
-  return launchPeerServer('the grpc-go peer server', await goPeerBinary(), args, process.env, options.startTimeoutMs ?? 10_000);
+  return launchPeerServer('the grpc-go peer server', binary, args, process.env, options.startTimeoutMs ?? 10_000);
+}
+
+/** One step of `go-peer-client`: its name, grpc-go's name for the status code ("OK", "InvalidArgument", …) and what came back. */
+export interface GoClientStep {
+  readonly step: string;
+  readonly code: string;
+  readonly message?: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Runs `testing/go-peer/client` (the book's client walkthrough with grpc-go,
+ * gzip on) against `target`, and `slowTarget` for the deadline step when
+ * given; resolves to its steps by name. Rejects with its stderr when it
+ * fails or outlives `timeoutMs` (default 30 s).
+ */
+export async function runGoPeerClient(target: string, slowTarget?: string, timeoutMs = 30_000): Promise<Map<string, GoClientStep>> {
+  const binary = path.join(await goPeerBuild(), 'go-peer-client');
+  const args = ['--target', target, ...(slowTarget === undefined ? [] : ['--slow-target', slowTarget])];
+  const { stdout } = await promisify(execFile)(binary, args, { timeout: timeoutMs }).catch((error: Error & { stderr?: string }) => {
+    throw new Error(`go-peer-client failed: ${error.message}\n${error.stderr ?? ''}`);
+  });
+  const steps = stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as GoClientStep);
+  return new Map(steps.map((step) => [step.step, step]));
 }
