@@ -129,6 +129,13 @@ export const clientDefaultsSchema: Record<string, unknown> = (() => {
   return common;
 })();
 
+/** `clientInterceptors`: named interceptors every client runs, before its own. */
+export const clientInterceptorsSchema = {
+  doc: 'Names of registered client interceptors that every client runs, outermost first, after the ones given in code and before its own.',
+  format: Array,
+  default: [] as string[],
+};
+
 /** Checks what one key cannot: rules across keys. Returns problems as `path: message`. */
 export function crossCheck(name: string, config: ClientConfig): string[] {
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 import { createToken, type ConfigSchema, type ServiceDescriptor, type Token } from '@switchboard/core';
 import { etcdConfigSchema } from '@switchboard/lb';
-import { clientConfigSchema, clientDefaultsSchema, type ClientConfig } from './client-config';
+import { clientConfigSchema, clientDefaultsSchema, clientInterceptorsSchema, type ClientConfig } from './client-config';
 import type { Client } from './stub';
 
 /** A client an app injects: its config name, its service and its typed token. */
@@ -32,12 +32,17 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
     name,
     service,
     token: createToken<Client<S>>(`clients/${name}`),
-    schema: { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clients: { [name]: clientConfigSchema(service, defaults) } } as unknown as ClientDeclaration<S>['schema'],
+    schema: {
+      resolvers: etcdConfigSchema.resolvers,
+      clientDefaults: clientDefaultsSchema,
+      clientInterceptors: clientInterceptorsSchema,
+      clients: { [name]: clientConfigSchema(service, defaults) },
+    } as unknown as ClientDeclaration<S>['schema'],
   };
 }
 
 /** The config schema of several clients at once. */
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
-  return { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clients } as unknown as ClientDeclaration['schema'];
+  return { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clientInterceptors: clientInterceptorsSchema, clients } as unknown as ClientDeclaration['schema'];
 }

@@ -9,9 +9,9 @@ import { createStub } from './stub';
 
 /** Options of {@link registerClients}. */
 export interface RegisterClientsOptions {
-  /** Interceptors of every client, outermost first. */
+  /** Interceptors of every client, outermost first; they run before any named in config. */
   readonly interceptors?: readonly ClientInterceptor[];
-  /** Interceptors a client may name in `clients.<name>.interceptors`. */
+  /** Interceptors the config may name, in `clientInterceptors` (every client) and `clients.<name>.interceptors`. */
   readonly named?: Readonly<Record<string, ClientInterceptor>>;
 }
 
@@ -36,6 +36,8 @@ export function registerClients(
   config: {
     readonly clients?: Readonly<Record<string, ClientConfig>>;
     readonly clientDefaults?: object;
+    /** Named interceptors of every client, after `options.interceptors` and before each client's own. */
+    readonly clientInterceptors?: readonly string[];
     readonly resolvers?: { readonly etcd?: EtcdConfig };
   },
   declarations: readonly ClientDeclaration[],
@@ -47,6 +49,10 @@ export function registerClients(
   if (config.resolvers?.etcd) useEtcd(config.resolvers.etcd);
   const named = options.named ?? {};
   const problems: string[] = [];
+  const unknownName = (path: string, name: string): string =>
+    `${path}: no interceptor named '${name}' (registered: ${Object.keys(named).join(', ') || 'none'})`;
+  const everyClient = config.clientInterceptors ?? [];
+  for (const name of everyClient) if (!(name in named)) problems.push(unknownName('clientInterceptors', name));
   const entries = declarations.map((d) => {
     const own = config.clients?.[d.name];
     if (own === undefined) {
@@ -54,11 +60,7 @@ export function registerClients(
     }
     const clientConfig = effectiveClientConfig(config, d.name) ?? own;
     problems.push(...crossCheck(d.name, clientConfig));
-    for (const name of clientConfig.interceptors) {
-      if (!(name in named)) {
-        problems.push(`clients.${d.name}.interceptors: no interceptor named '${name}' (registered: ${Object.keys(named).join(', ') || 'none'})`);
-      }
-    }
+    for (const name of clientConfig.interceptors) if (!(name in named)) problems.push(unknownName(`clients.${d.name}.interceptors`, name));
     return { declaration: d, config: clientConfig };
   });
   if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid client configuration:\n  ${problems.join('\n  ')}`);
@@ -67,7 +69,7 @@ export function registerClients(
   for (const { declaration, config: clientConfig } of entries) {
     const channel = pool.channel(declaration.name);
     const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
-    const interceptors = [...(options.interceptors ?? []), ...clientConfig.interceptors.map((n) => named[n]!)];
+    const interceptors = [...(options.interceptors ?? []), ...[...everyClient, ...clientConfig.interceptors].map((n) => named[n]!)];
     bindValue(container, declaration.token, createStub({ name: declaration.name, service: declaration.service, config: clientConfig, client, interceptors }));
   }
   const runtime: ClientRuntime = { layout: pool.layout, close: () => pool.close() };

@@ -55,18 +55,23 @@ describe('client configuration', () => {
   });
 
   it('checks rules across keys before making any channel', () => {
-    const config = load({
-      labcfg: {
-        target: '127.0.0.1:1',
-        interceptors: ['audit'],
-        retry: { maxAttempts: 3, initialBackoffMs: 500, maxBackoffMs: 100 },
-        hedging: { maxAttempts: 2 },
+    const config = load(
+      {
+        labcfg: {
+          target: '127.0.0.1:1',
+          interceptors: ['audit'],
+          retry: { maxAttempts: 3, initialBackoffMs: 500, maxBackoffMs: 100 },
+          hedging: { maxAttempts: 2 },
+        },
       },
-    });
+      { clientInterceptors: ['auth', 'metrics'] },
+    );
     const message = problems(() => registerClients(new Container(), config, [labClient], { named: { auth: (c, n) => n(c) } }));
     expect(message).toContain('clients.labcfg: retry and hedging are exclusive (gRFC A6)');
     expect(message).toContain('clients.labcfg.retry.maxBackoffMs: must be at least initialBackoffMs (500): value was 100');
     expect(message).toContain("clients.labcfg.interceptors: no interceptor named 'audit' (registered: auth)");
+    expect(message).toContain("clientInterceptors: no interceptor named 'metrics' (registered: auth)");
+    expect(message).not.toContain("named 'auth'");
   });
 
   it('applies clientDefaults to every client, except where a client sets the key itself', () => {

@@ -119,10 +119,12 @@ describe('an injected client', () => {
           throw error;
         }
       };
-    const c = connect([echoClient], { echo: { target: `127.0.0.1:${server.port}`, interceptors: ['inner'] } }, {
-      interceptors: [tracer('outer')],
-      named: { inner: tracer('inner') },
-    });
+    const c = connect(
+      [echoClient],
+      { echo: { target: `127.0.0.1:${server.port}`, interceptors: ['inner'] } },
+      { interceptors: [tracer('outer')], named: { inner: tracer('inner'), shared: tracer('shared') } },
+      { clientInterceptors: ['shared'] },
+    );
     close = c.close;
     const echo = resolve(c.container, echoClient.token);
     const bidi = echo.Bidi();
@@ -130,9 +132,11 @@ describe('an injected client', () => {
     bidi.end();
     for await (const _ of bidi) void _;
     await echo.Unary({ message: 'u', fail: 'ABORTED' }).catch(() => undefined);
+    // Given in code, then named for every client (clientInterceptors), then the client's own; back in reverse.
     expect(log).toEqual([
-      'outer> bidi', 'inner> bidi', 'outer req a', 'inner req a', 'inner res a', 'outer res a', '<inner OK', '<outer OK',
-      'outer> unary', 'inner> unary', 'outer req u', 'inner req u', '<inner ABORTED', '<outer ABORTED',
+      'outer> bidi', 'shared> bidi', 'inner> bidi', 'outer req a', 'shared req a', 'inner req a',
+      'inner res a', 'shared res a', 'outer res a', '<inner OK', '<shared OK', '<outer OK',
+      'outer> unary', 'shared> unary', 'inner> unary', 'outer req u', 'shared req u', 'inner req u', '<inner ABORTED', '<shared ABORTED', '<outer ABORTED',
     ]);
   });
 
