@@ -48,7 +48,8 @@ async function wirePeer(): Promise<{ port: number; seen: Seen[]; close(): Promis
         const flag = body.readUInt8(at);
         const payload = body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1));
         entry.compressedFlags.push(flag);
-        entry.requests.push(definition.requestDeserialize(flag === 1 ? zlib.gunzipSync(payload) : payload));
+        const inflate = headers['grpc-encoding'] === 'deflate' ? zlib.inflateSync : zlib.gunzipSync;
+        entry.requests.push(definition.requestDeserialize(flag === 1 ? inflate(payload) : payload));
       }
       seen.push(entry);
       const reply = definition.responseSerialize(answer);
@@ -64,13 +65,16 @@ async function wirePeer(): Promise<{ port: number; seen: Seen[]; close(): Promis
 }
 
 describe('request compression, as an independent HTTP/2 peer sees it', () => {
-  it('sends grpc-encoding: gzip and gzip-compressed messages when configured', async () => {
+  it.each([
+    ['gzip', 'g'],
+    ['deflate', 'd'],
+  ])('sends grpc-encoding: %s and messages compressed with it when configured', async (compression, letter) => {
     const peer = await wirePeer();
-    const c = connect([zipClient], { zip: { target: `127.0.0.1:${peer.port}`, compression: 'gzip' } });
+    const c = connect([zipClient], { zip: { target: `127.0.0.1:${peer.port}`, compression } });
     try {
-      await expect(resolve(c.container, zipClient.token).Flaky({ key: 'k'.repeat(200) })).resolves.toEqual({ attempts: 1 });
+      await expect(resolve(c.container, zipClient.token).Flaky({ key: letter.repeat(200) })).resolves.toEqual({ attempts: 1 });
       expect(peer.seen).toEqual([
-        { encoding: 'gzip', acceptEncoding: expect.stringContaining('gzip') as string, compressedFlags: [1], requests: [expect.objectContaining({ key: 'k'.repeat(200) })] },
+        { encoding: compression, acceptEncoding: expect.stringContaining(compression) as string, compressedFlags: [1], requests: [expect.objectContaining({ key: letter.repeat(200) })] },
       ]);
     } finally {
       c.close();
