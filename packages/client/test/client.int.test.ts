@@ -178,6 +178,19 @@ describe('an injected client', () => {
     await expect(lab.Flaky({ key: 'invalid', failures: 2, code: 'INVALID_ARGUMENT' })).rejects.toMatchObject({ rawMessage: 'failure 2 of 2' });
   });
 
+  it('hedges as configured: a slow call goes out maxAttempts times, a non-fatal failure sends the next attempt at once', async () => {
+    const hedging = { maxAttempts: 3, hedgingDelayMs: 50, nonFatalCodes: ['UNAVAILABLE'] };
+    const c = connect([labClient], { lab: { target: `127.0.0.1:${server.port}`, hedging } });
+    close = c.close;
+    const lab = resolve(c.container, labClient.token);
+    await expect(lab.Flaky({ key: 'hedged', failures: 2, code: 'UNAVAILABLE' })).resolves.toEqual({ attempts: 3 });
+    await expect(lab.Flaky({ key: 'fatal', failures: 2, code: 'INVALID_ARGUMENT' })).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+    const before = server.peers.length;
+    await expect(lab.Forward({ id: 'slow', sleep_ms: 400 })).resolves.toMatchObject({ path: ['lab'] });
+    // Attempts at 0, 50 and 100 ms, all on the server before the first answers at 400 ms.
+    expect(server.peers.length - before).toBe(3);
+  });
+
   it('applies the configured deadline, a per-method override and a per-call one', async () => {
     const { echo } = clients({ deadlineMs: 5000, methods: { ServerStream: { deadlineMs: 100 } } });
     const started = Date.now();
