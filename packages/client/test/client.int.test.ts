@@ -184,7 +184,11 @@ describe('an injected client', () => {
     close = c.close;
     const lab = resolve(c.container, labClient.token);
     await expect(lab.Flaky({ key: 'hedged', failures: 2, code: 'UNAVAILABLE' })).resolves.toEqual({ attempts: 3 });
-    await expect(lab.Flaky({ key: 'fatal', failures: 2, code: 'INVALID_ARGUMENT' })).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+    // A fatal code ends the call after one attempt: the next two calls are attempts 2 (fails) and 3.
+    const fatal = { key: 'fatal', failures: 2, code: 'INVALID_ARGUMENT' };
+    await expect(lab.Flaky(fatal)).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+    await expect(lab.Flaky(fatal)).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT });
+    await expect(lab.Flaky(fatal)).resolves.toEqual({ attempts: 3 });
     const before = server.peers.length;
     await expect(lab.Forward({ id: 'slow', sleep_ms: 400 })).resolves.toMatchObject({ path: ['lab'] });
     // Attempts at 0, 50 and 100 ms, all on the server before the first answers at 400 ms.
