@@ -195,6 +195,17 @@ describe('an injected client', () => {
     expect(server.peers.length - before).toBe(3);
   });
 
+  it('enforces its message size limits: RESOURCE_EXHAUSTED for a request too big to send and a response too big to take', async () => {
+    const big = Buffer.alloc(2048, 1);
+    const sending = clients({ maxSendMessageBytes: 1024 }).echo;
+    await expect(sending.Unary({ message: 'big', payload: big })).rejects.toMatchObject({ code: Code.RESOURCE_EXHAUSTED });
+    await expect(sending.Unary({ message: 'small', payload: Buffer.alloc(100) })).resolves.toMatchObject({ message: 'small' });
+    close();
+    const receiving = clients({ maxReceiveMessageBytes: 1024 }).echo;
+    await expect(receiving.Unary({ message: 'big', payload: big })).rejects.toMatchObject({ code: Code.RESOURCE_EXHAUSTED });
+    await expect(receiving.Unary({ message: 'small', payload: Buffer.alloc(100) })).resolves.toMatchObject({ message: 'small' });
+  });
+
   it('applies the configured deadline, a per-method override and a per-call one', async () => {
     const { echo } = clients({ deadlineMs: 5000, methods: { ServerStream: { deadlineMs: 100 } } });
     const started = Date.now();
