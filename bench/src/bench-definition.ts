@@ -31,8 +31,8 @@ export const Bench = serviceDescriptor<BenchHandlers>(benchProto, 'switchboard.b
 /** The `authorization` value every benchmark call carries and the auth interceptor demands. */
 export const BENCH_TOKEN = 'Bearer bench-token';
 
-/** The two servers under test. */
-export type ServerKind = 'raw' | 'switchboard';
+/** The servers under test: raw grpc-js, Switchboard, and nice-grpc for comparison. */
+export type ServerKind = 'raw' | 'switchboard' | 'nice-grpc';
 
 /** A server under test, running in this process. */
 export interface BenchServer {

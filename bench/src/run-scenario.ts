@@ -128,8 +128,8 @@ export async function runScenario(name: ScenarioName, raw: Target, switchboard: 
       );
     }
   }
-  const aRounds = rounds.filter((r) => r.server === 'raw');
-  const bRounds = rounds.filter((r) => r.server === 'switchboard');
+  const aRounds = rounds.filter((r) => r.server === raw.server.kind);
+  const bRounds = rounds.filter((r) => r.server === switchboard.server.kind);
   const paired = bRounds.map((r, i) => r.callsPerSec / aRounds[i]!.callsPerSec);
   const a = summarize(aRounds);
   const b = summarize(bRounds);

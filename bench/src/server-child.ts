@@ -1,6 +1,7 @@
 import type { BenchServer, ServerKind } from './bench-definition';
 import type { ChildMessage, ParentMessage } from './server-process';
 import { startRawServer } from './start-raw-server';
+import { startNiceGrpcServer } from './start-nice-grpc-server';
 import { startSwitchboardServer } from './start-switchboard-server';
 
 function send(message: ChildMessage): void {
@@ -8,12 +9,12 @@ function send(message: ChildMessage): void {
 }
 
 async function start(kind: ServerKind): Promise<BenchServer> {
-  return kind === 'raw' ? startRawServer() : startSwitchboardServer();
+  return kind === 'raw' ? startRawServer() : kind === 'switchboard' ? startSwitchboardServer() : startNiceGrpcServer();
 }
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'raw' && kind !== 'switchboard') throw new Error(`usage: server-child.js raw|switchboard (got ${kind})`);
+  if (kind !== 'raw' && kind !== 'switchboard' && kind !== 'nice-grpc') throw new Error(`usage: server-child.js raw|switchboard|nice-grpc (got ${kind})`);
   if (process.send === undefined) throw new Error('server-child.js runs only as a child of run.js (it needs an IPC channel)');
   const server = await start(kind);
   let stopping = false;

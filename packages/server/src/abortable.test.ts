@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Abortable } from './abortable';
+import { signalAbortion } from './abortion';
 
 /** A source that yields `items`, waiting `ms` before each, and logs when it is closed. */
 function source(items: string[], ms: number, log: string[]): () => AsyncIterable<string> {
@@ -20,16 +21,16 @@ describe('Abortable', () => {
   it('passes every message through and ends with the source', async () => {
     const log: string[] = [];
     const out: string[] = [];
-    for await (const m of new Abortable(source(['a', 'b'], 1, log), new AbortController().signal)) out.push(m);
+    for await (const m of new Abortable(source(['a', 'b'], 1, log), signalAbortion(new AbortController().signal))) out.push(m);
     expect([out, log]).toEqual([['a', 'b'], ['source closed']]);
   });
 
   it('rejects the pending next() with the abort reason at once, and closes the source', async () => {
     const log: string[] = [];
     const controller = new AbortController();
-    const stream = new Abortable(source(['a', 'slow'], 0, log), controller.signal);
+    const stream = new Abortable(source(['a', 'slow'], 0, log), signalAbortion(controller.signal));
     await expect(stream.next()).resolves.toEqual({ done: false, value: 'a' });
-    const slow = new Abortable(source(['never'], 10_000, log), controller.signal);
+    const slow = new Abortable(source(['never'], 10_000, log), signalAbortion(controller.signal));
     const pendingSlow = slow.next();
     await sleep(20);
     const started = Date.now();
@@ -45,14 +46,14 @@ describe('Abortable', () => {
     const controller = new AbortController();
     controller.abort(new Error('too late'));
     let opened = false;
-    const stream = new Abortable(() => ((opened = true), source(['a'], 0, [])()), controller.signal);
+    const stream = new Abortable(() => ((opened = true), source(['a'], 0, [])()), signalAbortion(controller.signal));
     await expect(stream.next()).rejects.toThrow('too late');
     expect(opened).toBe(false);
   });
 
   it('closes the source when the consumer stops early', async () => {
     const log: string[] = [];
-    for await (const m of new Abortable(source(['a', 'b', 'c'], 0, log), new AbortController().signal)) if (m === 'a') break;
+    for await (const m of new Abortable(source(['a', 'b', 'c'], 0, log), signalAbortion(new AbortController().signal))) if (m === 'a') break;
     expect(log).toEqual(['source closed']);
   });
 
@@ -65,11 +66,11 @@ describe('Abortable', () => {
     const out: string[] = [];
     await expect(
       (async () => {
-        for await (const m of new Abortable(failing, new AbortController().signal)) out.push(m);
+        for await (const m of new Abortable(failing, signalAbortion(new AbortController().signal))) out.push(m);
       })(),
     ).rejects.toThrow('handler failed');
     expect(out).toEqual(['a']);
-    const broken = new Abortable<string>(() => Promise.reject(new Error('not an iterable')), new AbortController().signal);
+    const broken = new Abortable<string>(() => Promise.reject(new Error('not an iterable')), signalAbortion(new AbortController().signal));
     await expect(broken.next()).rejects.toThrow('not an iterable');
   });
 });

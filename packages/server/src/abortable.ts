@@ -1,9 +1,11 @@
+import type { Abortion } from './abortion';
+
 const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Iterates what `open()` gives (called at the first `next()`) until it ends
- * or `signal` aborts; on abort the pending `next()` rejects with
- * `signal.reason` at once, even while the source is still producing. One
+ * or the call aborts; on abort the pending `next()` rejects with the abort
+ * reason at once, even while the source is still producing. One
  * abort listener serves the whole stream: racing each message against a
  * promise that never settles would keep every message reachable until the
  * end. A hand-written iterator rather than an async generator: it sits on
@@ -14,11 +16,12 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
   private source: AsyncIterator<T> | undefined;
   private opening: Promise<void> | undefined;
   private rejectPending: ((reason: unknown) => void) | undefined;
+  private stopListening: (() => void) | undefined;
   private finished = false;
 
   constructor(
     private readonly open: () => AsyncIterable<T> | Promise<AsyncIterable<T>>,
-    private readonly signal: AbortSignal,
+    private readonly abortion: Abortion,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -27,7 +30,7 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.finished) return Promise.resolve(DONE);
-    if (this.signal.aborted) return this.stop(this.signal.reason as Error);
+    if (this.abortion.abortReason !== undefined) return this.stop(this.abortion.abortReason);
     if (this.source === undefined) return (this.opening ??= this.start()).then(() => this.next(), (error: unknown) => this.stop(error as Error));
     const source = this.source;
     return new Promise<IteratorResult<T>>((resolve, reject) => {
@@ -37,7 +40,7 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
       (result) => {
         this.rejectPending = undefined;
         if (result.done !== true) return result;
-        if (this.signal.aborted) return this.stop(this.signal.reason as Error);
+        if (this.abortion.abortReason !== undefined) return this.stop(this.abortion.abortReason);
         this.finish(false);
         return DONE;
       },
@@ -53,11 +56,11 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
 
   private async start(): Promise<void> {
     const source = (await this.open())[Symbol.asyncIterator]();
-    this.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.stopListening = this.abortion.onAbort(this.onAbort);
     this.source = source;
   }
 
-  private readonly onAbort = (): void => this.rejectPending?.(this.signal.reason);
+  private readonly onAbort = (reason: Error): void => this.rejectPending?.(reason);
 
   private stop(error: Error): Promise<never> {
     if (!this.finished) this.finish(true);
@@ -67,7 +70,7 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
   private finish(early: boolean): void {
     this.finished = true;
     this.rejectPending = undefined;
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.stopListening?.();
     // An early exit (a stopped consumer, an error, an abort) tells the source to clean up.
     if (early) void this.source?.return?.()?.catch(() => undefined);
   }

@@ -15,6 +15,7 @@ import {
   runInCallContext,
 } from '@switchboard/core';
 import { Abortable } from './abortable';
+import { abortionOf, type Abortion } from './abortion';
 import { streamWasReset } from './http2-stream-state';
 import { ServerCallContext } from './server-call-context';
 
@@ -77,7 +78,7 @@ export function adaptHandler(
       // Everything the call runs sees `ctx` as its current context (clients inherit from it).
       const result = runInCallContext(ctx, () =>
         direct && method.kind === 'unary'
-          ? raceAbort(Promise.resolve().then(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx)), ctx.signal)
+          ? raceAbort(Promise.resolve().then(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx)), ctx)
           : single(next({ method, ctx, requests: requestsOf(call, ctx) })),
       );
       result.then(
@@ -99,7 +100,7 @@ export function adaptHandler(
     void runInCallContext(ctx, async () => {
       try {
         for await (const message of next({ method, ctx, requests: requestsOf(call, ctx) })) {
-          if (!call.write(message)) await drained(call, ctx.signal);
+          if (!call.write(message)) await drained(call, ctx);
         }
         end(ctx);
         call.end(ctx.takeTrailers());
@@ -116,14 +117,14 @@ function isNodeClient(call: GrpcServerCall): boolean {
   return String(call.metadata.get('user-agent')[0] ?? '').startsWith('grpc-node-js');
 }
 
-/** The innermost step of the chain: the handler, stopped by the call's signal. */
+/** The innermost step of the chain: the handler, stopped when the call aborts. */
 function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
   switch (method.kind) {
     case 'unary':
     case 'client_stream':
       return async function* unary(call: InterceptedCall) {
         const input = method.kind === 'unary' ? await first(call.requests, method) : call.requests;
-        yield await raceAbort(Promise.resolve(handler(input, call.ctx)), call.ctx.signal);
+        yield await raceAbort(Promise.resolve(handler(input, call.ctx)), abortionOf(call.ctx));
       };
     case 'server_stream':
     case 'bidi':
@@ -135,7 +136,7 @@ function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
             throw new Error(`handler of ${method.path} must return an async iterable (write it as async function*)`);
           }
           return output;
-        }, call.ctx.signal);
+        }, abortionOf(call.ctx));
   }
 }
 
@@ -157,37 +158,35 @@ async function single(responses: AsyncIterable<unknown>): Promise<unknown> {
   return response;
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+function raceAbort<T>(promise: Promise<T>, abortion: Abortion): Promise<T> {
+  if (abortion.abortReason !== undefined) return Promise.reject(abortion.abortReason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = abortion.onAbort((reason) => reject(reason));
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });
 }
 
-function drained(stream: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+function drained(stream: NodeJS.EventEmitter, abortion: Abortion): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       stream.removeListener('drain', done);
-      signal.removeEventListener('abort', onAbort);
+      stop();
       resolve();
     };
-    const onAbort = (): void => {
-      stream.removeListener('drain', done);
-      reject(signal.reason as Error);
-    };
     stream.once('drain', done);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = abortion.onAbort((reason) => {
+      stream.removeListener('drain', done);
+      reject(reason);
+    });
   });
 }
 

@@ -1,20 +1,24 @@
 import type * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, type CallContext, type GrpcServerCall, type MethodDescriptor } from '@switchboard/core';
+import type { Abortion } from './abortion';
 
 /** How close to the deadline a client's cancel counts as the deadline. */
 const DEADLINE_SLACK_MS = 20;
 
 /**
- * The context of one incoming call. Owns the call's AbortController: the
- * client's cancel, the deadline and a forced shutdown all abort it with an
- * `RpcError` reason. `dispose()` must run when the call ends.
+ * The context of one incoming call. The client's cancel, the deadline and a
+ * forced shutdown abort it with an `RpcError` reason: the server's steps
+ * listen through {@link Abortion}, and `signal` (an AbortController, costly
+ * to build) exists only once something asks for it, already aborted if the
+ * call has ended. `dispose()` must run when the call ends.
  * @internal
  */
-export class ServerCallContext implements CallContext {
+export class ServerCallContext implements CallContext, Abortion {
   readonly metadata: grpc.Metadata;
   readonly deadline: Date | undefined;
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
+  private reason: RpcError | undefined;
+  private listeners: Set<(reason: Error) => void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private trailers: grpc.Metadata | undefined;
   private readonly onCancelled = (): void => {
@@ -32,7 +36,6 @@ export class ServerCallContext implements CallContext {
     readonly grpcCall: GrpcServerCall,
   ) {
     this.metadata = grpcCall.metadata;
-    this.signal = this.controller.signal;
     const deadline = grpcCall.getDeadline();
     const at = deadline instanceof Date ? deadline.getTime() : deadline;
     this.deadline = Number.isFinite(at) ? new Date(at) : undefined;
@@ -43,6 +46,27 @@ export class ServerCallContext implements CallContext {
       else this.timer = setTimeout(expire, left);
     }
     (grpcCall as NodeJS.EventEmitter).once('cancelled', this.onCancelled);
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
+  get abortReason(): RpcError | undefined {
+    return this.reason;
+  }
+
+  onAbort(listener: (reason: Error) => void): () => void {
+    (this.listeners ??= new Set()).add(listener);
+    return () => void this.listeners?.delete(listener);
   }
 
   get peer(): string {
@@ -70,7 +94,12 @@ export class ServerCallContext implements CallContext {
   }
 
   abort(reason: RpcError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener(reason);
   }
 
   dispose(): void {
