@@ -27,10 +27,10 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
     const label = `${r.name} (${r.concurrency} in flight)`;
     const latency = r.name === 'unary';
     lines.push(row(label, 'A: raw grpc-js', r.raw, latency));
-    lines.push(row(label, 'B: Switchboard', r.switchboard, latency));
+    lines.push(row(label, 'B: Switchboard', r.compared, latency));
     lines.push(
-      `| ${label} | **B/A** | **${fixed(r.ratio.throughput, 3)}** | ${fixed(r.switchboard.messagesPerSec / r.raw.messagesPerSec, 3)} | ` +
-        `${latency ? fixed(r.switchboard.p50Ms / r.raw.p50Ms, 2) : '–'} | ${latency ? fixed(r.switchboard.p99Ms / r.raw.p99Ms, 2) : '–'} | ` +
+      `| ${label} | **B/A** | **${fixed(r.ratio.throughput, 3)}** | ${fixed(r.compared.messagesPerSec / r.raw.messagesPerSec, 3)} | ` +
+        `${latency ? fixed(r.compared.p50Ms / r.raw.p50Ms, 2) : '–'} | ${latency ? fixed(r.compared.p99Ms / r.raw.p99Ms, 2) : '–'} | ` +
         `${fixed(r.ratio.cpuPerCall, 2)} | | | |`,
     );
   }

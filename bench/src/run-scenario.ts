@@ -25,24 +25,15 @@ export interface RoundRecord {
 }
 
 /** The medians over one server's rounds. */
-export interface ServerSummary {
-  readonly callsPerSec: number;
-  readonly messagesPerSec: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly serverCpuUsPerCall: number;
-  readonly serverCpuPercent: number;
-  readonly clientCpuPercent: number;
-  readonly otherCpuPercent: number;
-}
+export type ServerSummary = Omit<RoundRecord, 'server' | 'round' | 'calls'>;
 
-/** A scenario's rounds, medians and Switchboard-over-raw ratios. */
+/** A scenario's rounds, medians and compared-over-raw ratios (B/A; B is Switchboard, or nice-grpc in run-frameworks). */
 export interface ScenarioResult {
   readonly name: ScenarioName;
   readonly concurrency: number;
   readonly rounds: readonly RoundRecord[];
   readonly raw: ServerSummary;
-  readonly switchboard: ServerSummary;
+  readonly compared: ServerSummary;
   readonly ratio: {
     /** B/A of median calls/s: 1 is parity, 0.9 is 10 % fewer calls. */
     readonly throughput: number;
@@ -111,15 +102,15 @@ function summarize(rounds: readonly RoundRecord[]): ServerSummary {
 
 /**
  * Warms both servers up, then runs `options.rounds` timed rounds on each,
- * alternating raw and Switchboard so that drift on the machine hits both.
+ * alternating raw and the compared server so that drift on the machine hits both.
  */
-export async function runScenario(name: ScenarioName, raw: Target, switchboard: Target, options: BenchOptions): Promise<ScenarioResult> {
+export async function runScenario(name: ScenarioName, raw: Target, compared: Target, options: BenchOptions): Promise<ScenarioResult> {
   if (options.warmupSeconds > 0) {
-    for (const target of [raw, switchboard]) await drive(name, target.load, options, options.warmupSeconds * 1000);
+    for (const target of [raw, compared]) await drive(name, target.load, options, options.warmupSeconds * 1000);
   }
   const rounds: RoundRecord[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    for (const target of [raw, switchboard]) {
+    for (const target of [raw, compared]) {
       const record = await timedRound(name, target, options, round);
       rounds.push(record);
       process.stderr.write(
@@ -129,7 +120,7 @@ export async function runScenario(name: ScenarioName, raw: Target, switchboard: 
     }
   }
   const aRounds = rounds.filter((r) => r.server === raw.server.kind);
-  const bRounds = rounds.filter((r) => r.server === switchboard.server.kind);
+  const bRounds = rounds.filter((r) => r.server === compared.server.kind);
   const paired = bRounds.map((r, i) => r.callsPerSec / aRounds[i]!.callsPerSec);
   const a = summarize(aRounds);
   const b = summarize(bRounds);
@@ -138,7 +129,7 @@ export async function runScenario(name: ScenarioName, raw: Target, switchboard: 
     concurrency: name === 'unary' ? options.unaryConcurrency : options.streamConcurrency,
     rounds,
     raw: a,
-    switchboard: b,
+    compared: b,
     ratio: {
       throughput: b.callsPerSec / a.callsPerSec,
       pairedThroughput: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },

@@ -4,7 +4,8 @@ import { linkSignals, type CallOptions, type ResolvedCall } from './call-options
 import { ResponseStream } from './response-stream';
 import { writeFlagsOf } from './write-flags';
 
-function observe(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
+/** Hands the call's response headers and trailers to the caller's `onHeader` / `onTrailer`. */
+function forwardMetadata(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
   if (options.onHeader) call.on('metadata', options.onHeader);
   if (options.onTrailer) {
     const onTrailer = options.onTrailer;
@@ -51,7 +52,7 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
               if (error) reject(RpcError.from(error));
               else resolve(response);
             });
-            observe(call, options);
+            forwardMetadata(call, options);
             const unlink = linkSignals(call, resolved.signals);
           });
         });
@@ -64,7 +65,7 @@ export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: C
                 if (error) reject(RpcError.from(error));
                 else resolve(response);
               });
-              observe(call, options);
+              forwardMetadata(call, options);
               const unlink = linkSignals(call, resolved.signals);
               void pump(outgoing.requests, call);
             }),
@@ -94,7 +95,7 @@ function readResponses(
   return new ResponseStream(
     async () => {
       const call = await start();
-      observe(call, options);
+      forwardMetadata(call, options);
       unlink = linkSignals(call, resolved.signals);
       return call;
     },
