@@ -7,6 +7,7 @@ export interface BenchRequest {
   message: string;
   count: number;
   reply_bytes: number;
+  payload: Buffer;
 }
 
 /** `switchboard.bench.BenchReply`. */
@@ -19,6 +20,8 @@ export interface BenchReply {
 type BenchHandlers = {
   Unary: grpc.handleUnaryCall<BenchRequest, BenchReply>;
   ServerStream: grpc.handleServerStreamingCall<BenchRequest, BenchReply>;
+  ClientStream: grpc.handleClientStreamingCall<BenchRequest, BenchReply>;
+  Bidi: grpc.handleBidiStreamingCall<BenchRequest, BenchReply>;
 };
 
 /** The proto both servers serve and the load generator calls. */
@@ -31,8 +34,8 @@ export const Bench = serviceDescriptor<BenchHandlers>(benchProto, 'switchboard.b
 /** The `authorization` value every benchmark call carries and the auth interceptor demands. */
 export const BENCH_TOKEN = 'Bearer bench-token';
 
-/** The servers under test: raw grpc-js, Switchboard, and nice-grpc for comparison. */
-export type ServerKind = 'raw' | 'switchboard' | 'nice-grpc';
+/** The servers under test: raw grpc-js, Switchboard, nice-grpc for comparison, and the soak's Switchboard server. */
+export type ServerKind = 'raw' | 'switchboard' | 'nice-grpc' | 'soak';
 
 /** A server under test, running in this process. */
 export interface BenchServer {

@@ -1,17 +1,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Container } from 'inversify';
 import { loadConfig, resolve, type ClientInterceptor } from '@switchboard/core';
-import { clientsSchema, closeClients, defineClient, registerClients } from '@switchboard/client';
+import { clientsSchema, closeClients, defineClient, registerClients, type BidiCall, type ClientStreamCall } from '@switchboard/client';
 import { Bench, BENCH_TOKEN, type BenchReply, type BenchRequest } from './bench-definition';
-import type { RoundResult, StreamShape } from './load-generator';
+import { uploadRequest } from './load-generator';
+import { closedLoop, type RoundResult, type ScenarioLoad, type StreamShape } from './scenario-load';
 
 /** The stub shape of `switchboard.bench.Bench` (the bench descriptor carries handler types only). */
 interface BenchStub {
   Unary(request: Partial<BenchRequest>, options?: { deadlineMs?: number }): Promise<BenchReply>;
   ServerStream(request: Partial<BenchRequest>, options?: { deadlineMs?: number }): AsyncIterable<BenchReply>;
+  ClientStream(options?: { deadlineMs?: number }): ClientStreamCall<BenchRequest, BenchReply>;
+  Bidi(options?: { deadlineMs?: number }): BidiCall<BenchRequest, BenchReply>;
 }
 
 const benchClient = defineClient('bench', Bench);
@@ -41,7 +43,7 @@ const counter: ClientInterceptor = async function* (call, next) {
  * The same closed-loop load as `LoadGenerator`, made with a Switchboard
  * client (config-declared, injected stub) with two interceptors.
  */
-export class SwitchboardClientLoad {
+export class SwitchboardClientLoad implements ScenarioLoad {
   private readonly container = new Container();
   private readonly stub: BenchStub;
 
@@ -54,14 +56,14 @@ export class SwitchboardClientLoad {
   }
 
   unary(concurrency: number, durationMs: number): Promise<RoundResult> {
-    return this.round(concurrency, durationMs, async () => {
+    return closedLoop(concurrency, durationMs, async () => {
       await this.stub.Unary({ message: 'ping', count: 0, reply_bytes: 0 });
       return 1;
     });
   }
 
   stream(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
-    return this.round(concurrency, durationMs, async () => {
+    return closedLoop(concurrency, durationMs, async () => {
       let received = 0;
       for await (const _ of this.stub.ServerStream({ message: 'stream', count: shape.messages, reply_bytes: shape.bytes })) received++;
       if (received !== shape.messages) throw new Error(`expected ${shape.messages} replies, got ${received}`);
@@ -69,24 +71,36 @@ export class SwitchboardClientLoad {
     });
   }
 
-  close(): void {
-    closeClients(this.container);
+  /** Writes the requests, awaiting each `write()` as the API asks, then half-closes and awaits the reply. */
+  clientStream(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
+    const request = uploadRequest(shape);
+    return closedLoop(concurrency, durationMs, async () => {
+      const call = this.stub.ClientStream();
+      for (let i = 0; i < shape.messages; i++) await call.write(request);
+      call.end();
+      const reply = await call.response;
+      if (reply.index !== shape.messages) throw new Error(`the server counted ${reply.index} of ${shape.messages} requests`);
+      return shape.messages;
+    });
   }
 
-  private async round(concurrency: number, durationMs: number, call: () => Promise<number>): Promise<RoundResult> {
-    const latenciesMs: number[] = [];
-    let messages = 0;
-    const start = performance.now();
-    const stopAt = start + durationMs;
-    const caller = async (): Promise<void> => {
-      while (performance.now() < stopAt) {
-        const t0 = performance.now();
-        const received = await call(); // not `messages += await call()`: that reads `messages` before the await
-        messages += received;
-        latenciesMs.push(performance.now() - t0);
+  /** Writes each request once the previous one's reply came, half-closes after the last reply, and reads to the end. */
+  bidi(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
+    const request = uploadRequest(shape);
+    return closedLoop(concurrency, durationMs, async () => {
+      const call = this.stub.Bidi();
+      const replies = call[Symbol.asyncIterator]();
+      for (let i = 0; i < shape.messages; i++) {
+        await call.write(request);
+        if ((await replies.next()).done === true) throw new Error(`the bidi stream ended after ${i} of ${shape.messages} replies`);
       }
-    };
-    await Promise.all(Array.from({ length: concurrency }, caller));
-    return { calls: latenciesMs.length, messages, seconds: (performance.now() - start) / 1000, latenciesMs };
+      call.end();
+      if ((await replies.next()).done !== true) throw new Error(`more than ${shape.messages} replies`);
+      return 2 * shape.messages;
+    });
+  }
+
+  close(): void {
+    closeClients(this.container);
   }
 }

@@ -1,6 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { BENCH_TOKEN, benchProto, type BenchReply, type BenchRequest } from './bench-definition';
+import { payloadOf } from './bench-handlers';
+import { closedLoop, type RoundResult, type ScenarioLoad, type StreamShape } from './scenario-load';
 
 const CALL_DEADLINE_MS = 30_000;
 
@@ -11,25 +12,13 @@ interface BenchClient extends grpc.Client {
     options: grpc.CallOptions,
     callback: (error: grpc.ServiceError | null, reply?: BenchReply) => void,
   ): grpc.ClientUnaryCall;
-  ServerStream(request: BenchRequest, metadata: grpc.Metadata, options: grpc.CallOptions): grpc.ClientReadableStream<BenchReply>;
-}
-
-/** What one timed round produced. */
-export interface RoundResult {
-  /** Calls completed. */
-  readonly calls: number;
-  /** Response messages received. */
-  readonly messages: number;
-  /** From the first call sent to the last one completed. */
-  readonly seconds: number;
-  /** Per-call latency in milliseconds, in completion order. */
-  readonly latenciesMs: readonly number[];
-}
-
-/** The shape of a server-streaming round. */
-export interface StreamShape {
-  readonly messages: number;
-  readonly bytes: number;
+  ServerStream(request: Partial<BenchRequest>, metadata: grpc.Metadata, options: grpc.CallOptions): grpc.ClientReadableStream<BenchReply>;
+  ClientStream(
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply?: BenchReply) => void,
+  ): grpc.ClientWritableStream<BenchRequest>;
+  Bidi(metadata: grpc.Metadata, options: grpc.CallOptions): grpc.ClientDuplexStream<BenchRequest, BenchReply>;
 }
 
 const Client = (
@@ -48,12 +37,16 @@ function callOptions(): grpc.CallOptions {
   return { deadline: Date.now() + CALL_DEADLINE_MS };
 }
 
+/** The request each message of a client-stream or bidi call sends: `shape.bytes` up, and as many asked back. */
+export function uploadRequest(shape: StreamShape): BenchRequest {
+  return { message: 'upload', count: 0, reply_bytes: shape.bytes, payload: payloadOf(shape.bytes) };
+}
+
 /**
- * A closed-loop load generator: `concurrency` callers each issue a call as
- * soon as their previous one completes, spread over `channels` HTTP/2
- * connections, until the round's time is up.
+ * The closed-loop load made with the raw grpc-js client, spread over
+ * `channels` HTTP/2 connections.
  */
-export class LoadGenerator {
+export class LoadGenerator implements ScenarioLoad {
   private readonly clients: BenchClient[];
 
   constructor(port: number, channels: number) {
@@ -63,7 +56,6 @@ export class LoadGenerator {
     );
   }
 
-  /** Unary calls with a small request and reply. */
   unary(concurrency: number, durationMs: number): Promise<RoundResult> {
     return this.round(concurrency, durationMs, async (client) => {
       await unaryCall(client);
@@ -71,9 +63,15 @@ export class LoadGenerator {
     });
   }
 
-  /** Server-streaming calls of `shape.messages` replies of `shape.bytes` payload each. */
+  /** Counts the replies on `'data'` events: no promise per message, the fastest raw reader. */
   stream(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
-    return this.round(concurrency, durationMs, (client) => streamCall(client, shape));
+    const request = { message: 'stream', count: shape.messages, reply_bytes: shape.bytes };
+    return this.round(concurrency, durationMs, (client) => {
+      const call = client.ServerStream(request, metadata(), callOptions());
+      let received = 0;
+      call.on('data', () => received++);
+      return statusOf(call, () => received, shape.messages);
+    });
   }
 
   /** The same streams read with `for await` over grpc-js's stream (Node's Readable iterator), as async code reads them. */
@@ -86,58 +84,69 @@ export class LoadGenerator {
     });
   }
 
+  /** Writes the requests at once (ignoring `write()`'s return, as plain grpc-js code does), then half-closes. */
+  clientStream(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
+    const request = uploadRequest(shape);
+    return this.round(concurrency, durationMs, (client) => {
+      return new Promise((resolve, reject) => {
+        const call = client.ClientStream(metadata(), callOptions(), (error, reply) => {
+          if (error || reply === undefined) reject(error ?? new Error('no reply'));
+          else if (reply.index !== shape.messages) reject(new Error(`the server counted ${reply.index} of ${shape.messages} requests`));
+          else resolve(shape.messages);
+        });
+        for (let i = 0; i < shape.messages; i++) call.write(request);
+        call.end();
+      });
+    });
+  }
+
+  /** Writes each request once the previous one's reply came, half-closes after the last reply, and waits for the status. */
+  bidi(concurrency: number, durationMs: number, shape: StreamShape): Promise<RoundResult> {
+    const request = uploadRequest(shape);
+    return this.round(concurrency, durationMs, async (client) => {
+      const call = client.Bidi(metadata(), callOptions());
+      let received = 0;
+      call.on('data', () => {
+        if (++received < shape.messages) call.write(request);
+        else call.end();
+      });
+      call.write(request);
+      return shape.messages + (await statusOf(call, () => received, shape.messages));
+    });
+  }
+
   close(): void {
     for (const client of this.clients) client.close();
   }
 
-  private async round(concurrency: number, durationMs: number, call: (client: BenchClient) => Promise<number>): Promise<RoundResult> {
-    const latenciesMs: number[] = [];
-    let messages = 0;
-    let failure: unknown;
-    const start = performance.now();
-    const stopAt = start + durationMs;
-    const caller = async (client: BenchClient): Promise<void> => {
-      while (failure === undefined && performance.now() < stopAt) {
-        const t0 = performance.now();
-        let received: number;
-        try {
-          received = await call(client);
-        } catch (error) {
-          failure ??= error;
-          return;
-        }
-        latenciesMs.push(performance.now() - t0);
-        messages += received;
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, (_, i) => caller(this.clients[i % this.clients.length]!)));
-    if (failure !== undefined) throw new Error(`a benchmark call failed: ${(failure as Error).message}`, { cause: failure });
-    return { calls: latenciesMs.length, messages, seconds: (performance.now() - start) / 1000, latenciesMs };
+  private round(concurrency: number, durationMs: number, call: (client: BenchClient) => Promise<number>): Promise<RoundResult> {
+    return closedLoop(concurrency, durationMs, (caller) => call(this.clients[caller % this.clients.length]!));
   }
 }
 
+const PING: BenchRequest = { message: 'ping', count: 0, reply_bytes: 0, payload: payloadOf(0) };
+
 function unaryCall(client: BenchClient): Promise<BenchReply> {
   return new Promise((resolve, reject) => {
-    client.Unary({ message: 'ping', count: 0, reply_bytes: 0 }, metadata(), callOptions(), (error, reply) =>
+    client.Unary(PING, metadata(), callOptions(), (error, reply) =>
       error || reply === undefined ? reject(error ?? new Error('no reply')) : resolve(reply),
     );
   });
 }
 
-function streamCall(client: BenchClient, shape: StreamShape): Promise<number> {
+/**
+ * Resolves to the replies received once a streaming call has ended with OK
+ * and every reply was read; rejects on an error status or a wrong count.
+ */
+function statusOf(call: grpc.ClientReadableStream<BenchReply> | grpc.ClientDuplexStream<BenchRequest, BenchReply>, received: () => number, expected: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    let received = 0;
     let ended = false;
     let ok = false;
     const settle = (): void => {
       if (!ended || !ok) return;
-      if (received === shape.messages) resolve(received);
-      else reject(new Error(`expected ${shape.messages} replies, got ${received}`));
+      if (received() === expected) resolve(expected);
+      else reject(new Error(`expected ${expected} replies, got ${received()}`));
     };
-    const call = client.ServerStream({ message: 'stream', count: shape.messages, reply_bytes: shape.bytes }, metadata(), callOptions());
-    call.on('data', () => {
-      received++;
-    });
     call.on('error', reject);
     call.on('status', (status: grpc.StatusObject) => {
       ok = status.code === grpc.status.OK;

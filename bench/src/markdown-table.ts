@@ -9,29 +9,26 @@ function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
-function row(scenario: string, server: string, s: ServerSummary, latency: boolean): string {
-  const p50 = latency ? fixed(s.p50Ms, 2) : '–';
-  const p99 = latency ? fixed(s.p99Ms, 2) : '–';
-  return `| ${scenario} | ${server} | ${fixed(s.callsPerSec, 0)} | ${fixed(s.messagesPerSec, 0)} | ${p50} | ${p99} | ${fixed(s.serverCpuUsPerCall, 1)} | ${fixed(s.serverCpuPercent, 0)} | ${fixed(s.clientCpuPercent, 0)} | ${fixed(s.otherCpuPercent, 0)} |`;
+function row(scenario: string, server: string, s: ServerSummary): string {
+  return `| ${scenario} | ${server} | ${fixed(s.callsPerSec, 0)} | ${fixed(s.messagesPerSec, 0)} | ${fixed(s.p50Ms, 2)} | ${fixed(s.p99Ms, 2)} | ${fixed(s.serverCpuUsPerCall, 1)} | ${fixed(s.serverCpuPercent, 0)} | ${fixed(s.clientCpuPercent, 0)} | ${fixed(s.otherCpuPercent, 0)} |`;
 }
 
 /**
  * The medians of every scenario as a markdown table, with a B/A row: the
- * throughput ratio (higher is better, 1 is parity) under calls/s and the
+ * throughput ratios (higher is better, 1 is parity) under calls/s and
+ * messages/s, the latency ratios (lower is better) under p50 and p99, and the
  * CPU-per-call ratio (lower is better) under server CPU µs/call; then the
  * per-round ratios, A and B back to back.
  */
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const lines = [...HEADER];
   for (const r of results) {
-    const label = `${r.name} (${r.concurrency} in flight)`;
-    const latency = r.name === 'unary';
-    lines.push(row(label, 'A: raw grpc-js', r.raw, latency));
-    lines.push(row(label, 'B: Switchboard', r.compared, latency));
+    const { label, raw: a, compared: b } = r;
+    lines.push(row(label, 'A: raw grpc-js', a));
+    lines.push(row(label, 'B: Switchboard', b));
     lines.push(
-      `| ${label} | **B/A** | **${fixed(r.ratio.throughput, 3)}** | ${fixed(r.compared.messagesPerSec / r.raw.messagesPerSec, 3)} | ` +
-        `${latency ? fixed(r.compared.p50Ms / r.raw.p50Ms, 2) : '–'} | ${latency ? fixed(r.compared.p99Ms / r.raw.p99Ms, 2) : '–'} | ` +
-        `${fixed(r.ratio.cpuPerCall, 2)} | | | |`,
+      `| ${label} | **B/A** | **${fixed(r.ratio.throughput, 3)}** | ${fixed(b.messagesPerSec / a.messagesPerSec, 3)} | ` +
+        `${fixed(b.p50Ms / a.p50Ms, 2)} | ${fixed(b.p99Ms / a.p99Ms, 2)} | ${fixed(r.ratio.cpuPerCall, 2)} | | | |`,
     );
   }
   lines.push('');

@@ -24,7 +24,7 @@ function cells(r: ScenarioResult): string {
 async function main(): Promise<void> {
   const options = readBenchOptions();
   const kinds: ServerKind[] = ['raw', 'switchboard', 'nice-grpc'];
-  const servers = await Promise.all(kinds.map((kind) => ServerProcess.start(kind)));
+  const servers = await Promise.all(kinds.map((kind) => ServerProcess.start(kind, { config: options.serverConfig })));
   const targets: Target[] = servers.map((server) => ({ server, load: new LoadGenerator(server.port, options.channels) }));
   const [raw, switchboard, nice] = targets as [Target, Target, Target];
   try {

@@ -1,8 +1,9 @@
 import * as os from 'node:os';
 import type { ServerKind } from './bench-definition';
 import type { BenchOptions, ScenarioName } from './bench-options';
-import type { LoadGenerator, RoundResult } from './load-generator';
+import type { LoadGenerator } from './load-generator';
 import { median, percentile } from './percentile';
+import { driveScenario, scenarioLabel } from './scenario-load';
 import type { ServerProcess } from './server-process';
 
 /** One timed round against one server. */
@@ -30,7 +31,8 @@ export type ServerSummary = Omit<RoundRecord, 'server' | 'round' | 'calls'>;
 /** A scenario's rounds, medians and compared-over-raw ratios (B/A; B is Switchboard, or nice-grpc in run-frameworks). */
 export interface ScenarioResult {
   readonly name: ScenarioName;
-  readonly concurrency: number;
+  /** The scenario with its load: `bidi (8 in flight, 4 × 100 B each way)`. */
+  readonly label: string;
   readonly rounds: readonly RoundRecord[];
   readonly raw: ServerSummary;
   readonly compared: ServerSummary;
@@ -56,17 +58,11 @@ function machineBusyMicros(): number {
   return ms * 1000;
 }
 
-function drive(name: ScenarioName, load: LoadGenerator, options: BenchOptions, ms: number): Promise<RoundResult> {
-  return name === 'unary'
-    ? load.unary(options.unaryConcurrency, ms)
-    : load.stream(options.streamConcurrency, ms, { messages: options.streamMessages, bytes: options.messageBytes });
-}
-
 async function timedRound(name: ScenarioName, target: Target, options: BenchOptions, round: number): Promise<RoundRecord> {
   const cpu0 = await target.server.cpuMicros();
   const own0 = process.cpuUsage();
   const busy0 = machineBusyMicros();
-  const result = await drive(name, target.load, options, options.seconds * 1000);
+  const result = await driveScenario(name, target.load, options, options.seconds * 1000);
   const busy = machineBusyMicros() - busy0;
   const own = process.cpuUsage(own0);
   const cpu = (await target.server.cpuMicros()) - cpu0;
@@ -106,7 +102,7 @@ function summarize(rounds: readonly RoundRecord[]): ServerSummary {
  */
 export async function runScenario(name: ScenarioName, raw: Target, compared: Target, options: BenchOptions): Promise<ScenarioResult> {
   if (options.warmupSeconds > 0) {
-    for (const target of [raw, compared]) await drive(name, target.load, options, options.warmupSeconds * 1000);
+    for (const target of [raw, compared]) await driveScenario(name, target.load, options, options.warmupSeconds * 1000);
   }
   const rounds: RoundRecord[] = [];
   for (let round = 1; round <= options.rounds; round++) {
@@ -126,7 +122,7 @@ export async function runScenario(name: ScenarioName, raw: Target, compared: Tar
   const b = summarize(bRounds);
   return {
     name,
-    concurrency: name === 'unary' ? options.unaryConcurrency : options.streamConcurrency,
+    label: scenarioLabel(name, options),
     rounds,
     raw: a,
     compared: b,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readBenchOptions, type BenchOptions } from './bench-options';
+import { readBenchOptions, serverConfigLine, type BenchOptions } from './bench-options';
 import { LoadGenerator } from './load-generator';
 import { markdownTable } from './markdown-table';
 import { runScenario, type ScenarioResult, type Target } from './run-scenario';
@@ -35,14 +35,14 @@ async function main(): Promise<void> {
   const before = machine();
   process.stderr.write(
     `bench: ${options.scenarios.join(', ')}; ${options.rounds} rounds of ${options.seconds} s per server ` +
-      `after ${options.warmupSeconds} s warm-up; node ${process.version}, ${os.availableParallelism()} cores\n`,
+      `after ${options.warmupSeconds} s warm-up; node ${process.version}, ${os.availableParallelism()} cores; ${serverConfigLine(options)}\n`,
   );
   const servers: ServerProcess[] = [];
   const loads: LoadGenerator[] = [];
   try {
     const [rawServer, sbServer] = await Promise.all([
-      ServerProcess.start('raw', profileArgs(options)),
-      ServerProcess.start('switchboard', profileArgs(options)),
+      ServerProcess.start('raw', { execArgv: profileArgs(options) }),
+      ServerProcess.start('switchboard', { execArgv: profileArgs(options), config: options.serverConfig }),
     ]);
     servers.push(rawServer, sbServer);
     const raw: Target = { server: rawServer, load: new LoadGenerator(rawServer.port, options.channels) };
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: warning: other processes used over ${DISTURBED_PERCENT} % of a core in ${disturbed} rounds; those figures are skewed\n`);
     }
     const table = markdownTable(results);
-    process.stdout.write(`${table}\n`);
+    process.stdout.write(`${table}\n${serverConfigLine(options)}\n`);
     const report = {
       date: new Date().toISOString(),
       machine: before,

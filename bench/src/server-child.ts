@@ -2,21 +2,38 @@ import type { BenchServer, ServerKind } from './bench-definition';
 import type { ChildMessage, ParentMessage } from './server-process';
 import { startRawServer } from './start-raw-server';
 import { startNiceGrpcServer } from './start-nice-grpc-server';
+import { startSoakServer } from './start-soak-server';
 import { startSwitchboardServer } from './start-switchboard-server';
+
+const KINDS: readonly ServerKind[] = ['raw', 'switchboard', 'nice-grpc', 'soak'];
 
 function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
-async function start(kind: ServerKind): Promise<BenchServer> {
-  return kind === 'raw' ? startRawServer() : kind === 'switchboard' ? startSwitchboardServer() : startNiceGrpcServer();
+async function start(kind: ServerKind, config: Record<string, unknown>): Promise<BenchServer> {
+  switch (kind) {
+    case 'raw':
+      return startRawServer();
+    case 'switchboard':
+      return startSwitchboardServer(config);
+    case 'nice-grpc':
+      return startNiceGrpcServer();
+    case 'soak':
+      return startSoakServer(config);
+  }
+}
+
+function memoryUsage(): NodeJS.MemoryUsage {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage();
 }
 
 async function main(): Promise<void> {
-  const kind = process.argv[2];
-  if (kind !== 'raw' && kind !== 'switchboard' && kind !== 'nice-grpc') throw new Error(`usage: server-child.js raw|switchboard|nice-grpc (got ${kind})`);
+  const kind = process.argv[2] as ServerKind;
+  if (!KINDS.includes(kind)) throw new Error(`usage: server-child.js ${KINDS.join('|')} [config JSON] (got ${kind})`);
   if (process.send === undefined) throw new Error('server-child.js runs only as a child of run.js (it needs an IPC channel)');
-  const server = await start(kind);
+  const server = await start(kind, JSON.parse(process.argv[3] ?? '{}') as Record<string, unknown>);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -33,6 +50,9 @@ async function main(): Promise<void> {
       }
       case 'stats':
         send({ type: 'stats', stats: server.stats() });
+        break;
+      case 'memory':
+        send({ type: 'memory', usage: memoryUsage() });
         break;
       case 'stop':
         void stop();

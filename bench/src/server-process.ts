@@ -3,13 +3,22 @@ import * as path from 'node:path';
 import type { ServerKind } from './bench-definition';
 
 /** What the parent asks a server child. */
-export type ParentMessage = { type: 'cpu' } | { type: 'stats' } | { type: 'stop' };
+export type ParentMessage = { type: 'cpu' } | { type: 'stats' } | { type: 'memory' } | { type: 'stop' };
 
 /** What a server child answers. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'cpu'; micros: number }
-  | { type: 'stats'; stats: Record<string, number> };
+  | { type: 'stats'; stats: Record<string, number> }
+  | { type: 'memory'; usage: NodeJS.MemoryUsage };
+
+/** How a server child is started. */
+export interface ServerStartOptions {
+  /** Node flags of the child (`--cpu-prof`, `--expose-gc`). */
+  readonly execArgv?: readonly string[];
+  /** Keys over the `server` config section of a Switchboard server (`BENCH_SERVER_CONFIG`); other servers ignore it. */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
 
 const START_TIMEOUT_MS = 15_000;
 const REPLY_TIMEOUT_MS = 10_000;
@@ -19,16 +28,20 @@ const REPLY_TIMEOUT_MS = 10_000;
  * itself and the load generator's work is not counted against it.
  */
 export class ServerProcess {
+  private exit: string | undefined;
+
   private constructor(
     readonly kind: ServerKind,
     readonly port: number,
     private readonly child: ChildProcess,
-  ) {}
+  ) {
+    child.once('exit', (code, signal) => (this.exit = signal ?? `exit code ${code}`));
+  }
 
   /** Forks `server-child.js` for `kind` and waits until it listens. */
-  static async start(kind: ServerKind, execArgv: readonly string[] = []): Promise<ServerProcess> {
-    const child = fork(path.join(__dirname, 'server-child.js'), [kind], {
-      execArgv: [...execArgv],
+  static async start(kind: ServerKind, options: ServerStartOptions = {}): Promise<ServerProcess> {
+    const child = fork(path.join(__dirname, 'server-child.js'), [kind, JSON.stringify(options.config ?? {})], {
+      execArgv: [...(options.execArgv ?? [])],
       stdio: ['ignore', 2, 2, 'ipc'],
     });
     try {
@@ -38,6 +51,11 @@ export class ServerProcess {
       child.kill('SIGKILL');
       throw error;
     }
+  }
+
+  /** How the child ended (`exit code 1`, `SIGKILL`), or undefined while it runs. */
+  get exitStatus(): string | undefined {
+    return this.exit;
   }
 
   /** CPU time (user + system) the child has used so far, in microseconds. */
@@ -50,6 +68,11 @@ export class ServerProcess {
     return (await this.ask('stats')).stats;
   }
 
+  /** The child's `process.memoryUsage()`, after a full GC when it runs with `--expose-gc`. */
+  async memory(): Promise<NodeJS.MemoryUsage> {
+    return (await this.ask('memory')).usage;
+  }
+
   /** Shuts the server down and waits for the child to exit; kills it if it does not. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -60,7 +83,7 @@ export class ServerProcess {
     clearTimeout(timer);
   }
 
-  private ask<T extends 'cpu' | 'stats'>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
+  private ask<T extends 'cpu' | 'stats' | 'memory'>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
     const answer = reply(this.child, type, REPLY_TIMEOUT_MS);
     this.child.send({ type } satisfies ParentMessage);
     return answer;

@@ -31,14 +31,22 @@ export async function startNiceGrpcServer(): Promise<BenchServer> {
     return yield* call.next(call.request, context);
   };
 
+  async function* countRequests<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+    for await (const request of source) {
+      requests++;
+      yield request;
+    }
+  }
+
   const counter: ServerMiddleware = async function* (call, context) {
     if (!call.requestStream) requests++;
+    const request = call.requestStream ? countRequests(call.request) : call.request;
     if (!call.responseStream) {
-      const response = yield* call.next(call.request, context);
+      const response = yield* call.next(request, context);
       responses++;
       return response;
     }
-    for await (const response of call.next(call.request, context)) {
+    for await (const response of call.next(request, context)) {
       responses++;
       yield response;
     }
@@ -52,6 +60,12 @@ export async function startNiceGrpcServer(): Promise<BenchServer> {
     },
     async *ServerStream(request: BenchRequest): AsyncIterable<BenchReply> {
       yield* benchHandlers.stream(request);
+    },
+    async ClientStream(requests: AsyncIterable<BenchRequest>): Promise<BenchReply> {
+      return benchHandlers.upload(requests);
+    },
+    Bidi(requests: AsyncIterable<BenchRequest>): AsyncIterable<BenchReply> {
+      return benchHandlers.echoEach(requests);
     },
   });
   const port = await server.listen('127.0.0.1:0');

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Service, createLogger, loadConfig, serverConfigSchema } from '@switchboard/core';
+import { Service, createLogger, loadConfig, serverConfigSchema, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import { Bench, type BenchReply, type BenchRequest, type BenchServer } from './bench-definition';
 import { benchHandlers } from './bench-handlers';
@@ -14,18 +16,42 @@ class BenchService {
   async *ServerStream(request: BenchRequest): AsyncIterable<BenchReply> {
     yield* benchHandlers.stream(request);
   }
+
+  async ClientStream(requests: AsyncIterable<BenchRequest>): Promise<BenchReply> {
+    return benchHandlers.upload(requests);
+  }
+
+  Bidi(requests: AsyncIterable<BenchRequest>): AsyncIterable<BenchReply> {
+    return benchHandlers.echoEach(requests);
+  }
+}
+
+/**
+ * The `server` config section a bench server runs with: the schema's defaults
+ * (no argv, no environment, no config folder), then `overrides` through the
+ * loader's `--config` file, so a wrong key fails as it would in an app.
+ * Always on 127.0.0.1 and a free port.
+ */
+export function benchServerConfig(overrides: Readonly<Record<string, unknown>> = {}): ServerConfig['server'] {
+  const argv: string[] = [];
+  if (Object.keys(overrides).length > 0) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-server-')), 'override.json');
+    fs.writeFileSync(file, JSON.stringify({ server: overrides }));
+    argv.push('--config', file);
+  }
+  const config = loadConfig(serverConfigSchema, { argv, env: {}, configDir: path.join(__dirname, 'no-config') });
+  return { ...config.server, host: '127.0.0.1', port: 0 };
 }
 
 /**
  * Server B: a `SwitchboardServer` with the default config (health and
  * reflection on) and three global interceptors, on 127.0.0.1 and a free port.
+ * `overrides` replaces keys of the `server` config section (`BENCH_SERVER_CONFIG`).
  */
-export async function startSwitchboardServer(): Promise<BenchServer> {
+export async function startSwitchboardServer(overrides: Readonly<Record<string, unknown>> = {}): Promise<BenchServer> {
   const instruments = benchInterceptors();
-  // The schema's defaults only: no argv, no environment, and a config folder that does not exist.
-  const config = loadConfig(serverConfigSchema, { argv: [], env: {}, configDir: path.join(__dirname, 'no-config') });
   const logger = createLogger({ log: { level: 'warn' } });
-  const server = new SwitchboardServer({ config: { ...config.server, host: '127.0.0.1', port: 0 }, interceptors: instruments.interceptors, logger });
+  const server = new SwitchboardServer({ config: benchServerConfig(overrides), interceptors: instruments.interceptors, logger });
   server.addService(new BenchService());
   const port = await server.listen();
   return { port, stats: () => instruments.stats(), close: () => server.shutdown(0) };
