@@ -2,6 +2,7 @@ import convict from 'convict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SwitchboardError } from '../switchboard-error';
+import { configProblems, environmentValues, isGroup } from './check-config';
 import { addFormats } from './formats';
 
 /** Where configuration comes from; every field defaults to the current process. */
@@ -33,9 +34,13 @@ export type ConfigSchema<T> = convict.Schema<T>;
 /**
  * Loads and validates configuration: schema defaults, then
  * `config/default.json`, then `config/<NODE_ENV>.json`, then environment
- * variables, then the file named by `--config`. Every problem is reported at
- * once, each with its path, its value and what is allowed; nothing is
- * returned unless all of it is valid. The result is deeply frozen.
+ * variables, then the file named by `--config`. Files must give values of
+ * the right JSON type: `"health": "no"` and `"port": "50051"` are errors, not
+ * true and 50051. Environment variables are parsed strictly by each key's
+ * format: whole numbers are digits only, booleans true or false in any case.
+ * Every problem is reported at once, each with its path, the value given,
+ * where it came from and what is allowed; nothing is returned unless all of
+ * it is valid. The result is deeply frozen.
  *
  * @example
  * const config = loadConfig({ ...serverConfigSchema, ...ordersConfigSchema });
@@ -51,44 +56,68 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
 
   let config: convict.Config<T>;
   try {
-    config = convict(schema, { env: env, args: [] });
+    // The environment is applied below, parsed strictly by each key's format:
+    // convict would read "51005abc" as 51005 and "no" as true.
+    config = convict(schema, { env: {}, args: [] });
   } catch (cause) {
-    throw new SwitchboardError('SB_ERR_CONFIG', `invalid value in the environment: ${(cause as Error).message}`, { cause });
+    throw new SwitchboardError('SB_ERR_CONFIG', `invalid config schema: ${(cause as Error).message}`, { cause });
   }
   const loaded: string[] = ['defaults'];
-  const written = new Set<string>();
+  // Where each key written by the user came from, for explicitKeys and for error messages.
+  const origins = new Map<string, string>();
   for (const file of files) {
     if (!fs.existsSync(file)) continue;
     const tree = readJson(file);
-    for (const [key] of leaves(tree)) written.add(key);
-    config.load(tree); // convict re-applies the environment after each load
+    for (const [key] of leaves(tree)) origins.set(key, file);
+    for (const [key, value] of assignments(schema, tree)) set(config, key, value);
     loaded.push(file);
   }
-  for (const key of envKeys(schema, env)) written.add(key);
+  for (const { path: key, value, variable } of environmentValues(schema, env)) {
+    set(config, key, value);
+    origins.set(key, `environment variable ${variable}`);
+  }
   loaded.push('environment');
   const explicitFile = configFlag(argv);
   if (explicitFile !== undefined) {
-    // `set` outranks the environment in convict, which is the order we promise.
-    for (const [key, value] of leaves(readJson(explicitFile))) {
-      config.set(key as never, value as never);
-      written.add(key);
-    }
+    const tree = readJson(explicitFile);
+    for (const [key] of leaves(tree)) origins.set(key, explicitFile);
+    for (const [key, value] of assignments(schema, tree)) set(config, key, value);
     loaded.push(explicitFile);
   }
 
-  try {
-    config.validate({ allowed: 'strict' });
-  } catch (cause) {
-    const problems = [...new Set((cause as Error).message.split('\n').map((line) => explain(line, schema as Tree, (key) => safeGet(config, key))))];
-    throw new SwitchboardError(
-      'SB_ERR_CONFIG',
-      `invalid configuration (from ${loaded.join(', ')}):\n  ${problems.join('\n  ')}`,
-      { cause },
-    );
+  const properties = config.getProperties();
+  const problems = configProblems(schema, properties, origins);
+  if (problems.length > 0) {
+    throw new SwitchboardError('SB_ERR_CONFIG', `invalid configuration (from ${loaded.join(', ')}):\n  ${problems.join('\n  ')}`);
   }
-  const result = deepFreeze(config.getProperties());
-  explicit.set(result as object, written);
+  const result = deepFreeze(properties);
+  explicit.set(result as object, new Set(origins.keys()));
   return result;
+}
+
+/**
+ * The keys a file sets, each with its value: groups of the schema are entered,
+ * and so are objects given for a key whose default is an object (metadata
+ * maps merge across files); anything else is set whole. Convict's own merge
+ * would pour an object given for a list into that list, unseen.
+ */
+function* assignments(schema: Tree, tree: Tree, prefix = ''): Generator<[string, unknown]> {
+  for (const [key, value] of Object.entries(tree)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    const node = schema[key];
+    const mergeable = isGroup(node) || (isPlainObject((node as { default?: unknown } | undefined)?.default) && isPlainObject(value));
+    if (mergeable && isPlainObject(value)) yield* assignments(isGroup(node) ? node : {}, value, full);
+    else yield [full, value];
+  }
+}
+
+/** Sets one key; a key under a group that a file replaced with a non-object is left out (that group is reported). */
+function set<T>(config: convict.Config<T>, key: string, value: unknown): void {
+  try {
+    config.set(key as never, value as never);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
 }
 
 /**
@@ -100,35 +129,28 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
  */
 export function schemaDefaults<T>(schema: convict.Schema<T>): T {
   const walk = (node: Tree): Tree =>
-    Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v as Tree) : (v as { default?: unknown }).default]));
+    Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v) : (v as { default?: unknown }).default]));
   return walk(schema) as T;
 }
 
-/** The paths whose schema names an environment variable that is set. */
-function* envKeys(schema: Tree, env: Readonly<Record<string, string | undefined>>, prefix = ''): Generator<string> {
-  for (const [key, node] of Object.entries(schema)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (typeof node !== 'object' || node === null) continue;
-    const name = (node as { env?: unknown }).env;
-    if ('default' in node || 'format' in node) {
-      if (typeof name === 'string' && env[name] !== undefined) yield path;
-    } else {
-      yield* envKeys(node as Tree, env, path);
-    }
-  }
-}
-
+/** The file of `--config FILE` or `--config=FILE`; given twice, an error rather than a silent choice of one. */
 function configFlag(argv: readonly string[]): string | undefined {
+  const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--config') {
-      const next = argv[i + 1];
-      if (next === undefined) throw new SwitchboardError('SB_ERR_CONFIG', '--config needs a file name');
-      return path.resolve(next);
+      const next = argv[++i];
+      if (next === undefined || next === '' || next.startsWith('-')) {
+        throw new SwitchboardError('SB_ERR_CONFIG', `--config needs a file name${next === undefined ? '' : ` (got '${next}')`}`);
+      }
+      files.push(path.resolve(next));
+    } else if (arg.startsWith('--config=')) {
+      if (arg === '--config=') throw new SwitchboardError('SB_ERR_CONFIG', '--config needs a file name');
+      files.push(path.resolve(arg.slice('--config='.length)));
     }
-    if (arg.startsWith('--config=')) return path.resolve(arg.slice('--config='.length));
   }
-  return undefined;
+  if (files.length > 1) throw new SwitchboardError('SB_ERR_CONFIG', `--config is given ${files.length} times (${files.join(', ')}): give one file`);
+  return files[0];
 }
 
 function readJson(file: string): Tree {
@@ -150,41 +172,13 @@ function readJson(file: string): Tree {
   return parsed as Tree;
 }
 
+const isPlainObject = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function* leaves(tree: Tree, prefix = ''): Generator<[string, unknown]> {
   for (const [key, value] of Object.entries(tree)) {
     const full = prefix ? `${prefix}.${key}` : key;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) yield* leaves(value as Tree, full);
     else yield [full, value];
-  }
-}
-
-/**
- * Turns convict's "not declared" line into one that names the first key of
- * the path the schema does not have, its value, and what is allowed there.
- */
-function explain(line: string, schema: Tree, valueOf: (key: string) => unknown): string {
-  const match = /^configuration param '(.+)' not declared in the schema$/.exec(line);
-  if (!match?.[1]) return line;
-  const parts = match[1].split('.');
-  let node: unknown = schema;
-  let depth = 0;
-  while (depth < parts.length - 1 && isGroup((node as Tree)[parts[depth]!])) node = (node as Tree)[parts[depth++]!];
-  const key = parts.slice(0, depth + 1).join('.');
-  const parent = parts.slice(0, depth).join('.');
-  const allowed = Object.keys(node as Tree).join(', ') || '(none)';
-  return `${key}: unknown key (value ${JSON.stringify(valueOf(key))}); allowed ${parent ? `under '${parent}'` : 'at the top level'}: ${allowed}`;
-}
-
-/** A schema node that groups keys, rather than declaring a value. */
-function isGroup(node: unknown): boolean {
-  return typeof node === 'object' && node !== null && !('default' in node) && !('format' in node);
-}
-
-function safeGet(config: { get(key: never): unknown }, key: string): unknown {
-  try {
-    return config.get(key as never);
-  } catch {
-    return undefined;
   }
 }
 

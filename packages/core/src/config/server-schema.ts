@@ -33,7 +33,7 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     health: { doc: 'Serve grpc.health.v1.', format: Boolean, default: true },
     shutdownGraceMs: {
       doc: 'How long in-flight calls may run after SIGTERM before they are cancelled.',
-      format: 'non-negative-int',
+      format: 'duration',
       default: 10000,
       env: 'SHUTDOWN_GRACE_MS',
     },
@@ -47,36 +47,36 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     },
     maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
     maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },
-    maxConcurrentStreams: { doc: 'Calls at once on one connection.', format: 'positive-int', default: 100 },
+    maxConcurrentStreams: { doc: 'Calls at once on one connection.', format: 'http2-setting', default: 100 },
     maxMetadataBytes: {
       doc:
         "Largest request metadata (headers) accepted on one call, in bytes as HTTP/2 counts them; a larger one fails only that call with RESOURCE_EXHAUSTED.",
-      format: 'positive-int',
+      format: 'http2-setting',
       default: 16384,
     },
     handshakeTimeoutMs: {
       doc: 'A connection that has not sent the HTTP/2 connection preface within this long is closed.',
-      format: 'positive-int',
+      format: 'positive-duration',
       default: 20000,
     },
     maxConnectionIdleMs: {
       doc: 'A connection with no call for this long is closed with GOAWAY (clients reconnect when needed); 0 for never.',
-      format: 'non-negative-int',
+      format: 'duration',
       default: 300000,
     },
     maxConnectionAgeMs: {
       doc: 'A connection older than this (±10 % jitter) is closed with GOAWAY so clients rebalance; 0 for never.',
-      format: 'non-negative-int',
+      format: 'connection-age',
       default: 0,
     },
     maxConnectionAgeGraceMs: {
       doc: 'How long calls on a connection closed for its age may still run before it is cut; 0 for as long as they need.',
-      format: 'non-negative-int',
+      format: 'duration',
       default: 0,
     },
     keepalive: {
-      timeMs: { doc: 'Ping an idle connection after this long.', format: 'positive-int', default: 7200000 },
-      timeoutMs: { doc: 'Close the connection if a ping is not answered in this long.', format: 'positive-int', default: 20000 },
+      timeMs: { doc: 'Ping an idle connection after this long (1 s at least, as grpc-go).', format: 'keepalive-time', default: 7200000 },
+      timeoutMs: { doc: 'Close the connection if a ping is not answered in this long (1 s at least).', format: 'keepalive-timeout', default: 20000 },
       permitWithoutCalls: { doc: 'Ping connections that have no calls.', format: Boolean, default: false },
     },
   },
