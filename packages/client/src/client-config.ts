@@ -57,20 +57,20 @@ export interface ClientConfig {
 
 const retrySchema = (defaults: { maxAttempts: number }) => ({
   maxAttempts: { doc: 'Attempts in all, the first included; 1 turns retries off (gRPC caps it at 5).', format: 'attempts', default: defaults.maxAttempts },
-  initialBackoffMs: { doc: 'Backoff before the first retry.', format: 'positive-int', default: 100 },
-  maxBackoffMs: { doc: 'Largest backoff.', format: 'positive-int', default: 1000 },
+  initialBackoffMs: { doc: 'Backoff before the first retry.', format: 'positive-duration', default: 100 },
+  maxBackoffMs: { doc: 'Largest backoff.', format: 'positive-duration', default: 1000 },
   backoffMultiplier: { doc: 'Growth of the backoff per attempt.', format: 'multiplier', default: 2 },
   codes: { doc: 'Status codes that are retried.', format: 'status-codes', default: ['UNAVAILABLE'] },
 });
 
 const hedgingSchema = (defaults: { maxAttempts: number }) => ({
   maxAttempts: { doc: 'Hedged attempts in all; 1 turns hedging off (gRPC caps it at 5).', format: 'attempts', default: defaults.maxAttempts },
-  hedgingDelayMs: { doc: 'Delay between hedged attempts.', format: 'non-negative-int', default: 0 },
+  hedgingDelayMs: { doc: 'Delay between hedged attempts.', format: 'duration', default: 0 },
   nonFatalCodes: { doc: 'Codes after which the other hedged attempts go on.', format: 'status-codes', default: [] as string[] },
 });
 
 /** 0 means no deadline. */
-const deadlineSchema = (doc: string) => ({ doc, format: 'non-negative-int', default: 0 });
+const deadlineSchema = (doc: string) => ({ doc, format: 'duration', default: 0 });
 
 /**
  * The convict schema of one client of `service`. `methods` accepts exactly
@@ -107,14 +107,14 @@ export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>,
     propagateDeadline: { doc: 'Calls made inside a handler inherit its deadline.', format: Boolean, default: true },
     propagateCancellation: { doc: 'Calls made inside a handler are cancelled with it.', format: Boolean, default: true },
     keepalive: {
-      timeMs: { doc: 'Ping an idle connection after this long.', format: 'positive-int', default: 7200000 },
-      timeoutMs: { doc: 'Drop the connection if a ping is not answered in this long.', format: 'positive-int', default: 20000 },
+      timeMs: { doc: 'Ping an idle connection after this long (10 s at least, as grpc-go).', format: 'client-keepalive-time', default: 7200000 },
+      timeoutMs: { doc: 'Drop the connection if a ping is not answered in this long (1 s at least).', format: 'keepalive-timeout', default: 20000 },
       permitWithoutCalls: { doc: 'Ping connections that have no calls.', format: Boolean, default: false },
     },
     maxReceiveMessageBytes: { doc: 'Largest response accepted.', format: 'positive-int', default: 4 * 1024 * 1024 },
     maxSendMessageBytes: { doc: 'Largest request sent.', format: 'positive-int', default: 4 * 1024 * 1024 },
     metadata: { doc: 'Metadata sent with every call (text values).', format: 'metadata-map', default: {} as Record<string, string> },
-    interceptors: { doc: 'Names of registered client interceptors, outermost first.', format: Array, default: [] as string[] },
+    interceptors: { doc: 'Names of registered client interceptors, outermost first.', format: 'names', default: [] as string[] },
     methods,
   };
 }
@@ -132,15 +132,34 @@ export const clientDefaultsSchema: Record<string, unknown> = (() => {
 /** `clientInterceptors`: named interceptors every client runs, before its own. */
 export const clientInterceptorsSchema = {
   doc: 'Names of registered client interceptors that every client runs, outermost first, after the ones given in code and before its own.',
-  format: Array,
+  format: 'names',
   default: [] as string[],
 };
 
-/** Checks what one key cannot: rules across keys. Returns problems as `path: message`. */
-export function crossCheck(name: string, config: ClientConfig): string[] {
+/** What {@link crossCheck} reads of the whole configuration besides the client's own keys. */
+export interface CrossCheckContext {
+  /** `resolvers` of the configuration the clients are made from: an `etcd:///` target needs `resolvers.etcd`. */
+  readonly resolvers?: { readonly etcd?: unknown };
+}
+
+/**
+ * Checks what one key cannot: rules across keys. Returns problems as `path: message`.
+ * Targets are checked against `context.resolvers` only when a context is given.
+ */
+export function crossCheck(name: string, config: ClientConfig, context?: CrossCheckContext): string[] {
   const problems: string[] = [];
   const at = `clients.${name}`;
   if (config.target === '') problems.push(`${at}.target: required; e.g. dns:///localhost:50051`);
+  // Without the etcd scheme registered, grpc-js reads "etcd:///x" as a DNS name and every call fails UNAVAILABLE.
+  if (context !== undefined && context.resolvers?.etcd === undefined && /^etcd:/i.test(config.target)) {
+    problems.push(
+      `${at}.target: ${JSON.stringify(config.target)} needs resolvers.etcd (the registry's endpoints and prefix), which the configuration ` +
+        'given to registerClients does not have: declare it (etcdConfigSchema; clientsSchema includes it) and pass resolvers along with clients',
+    );
+  }
+  for (const [key, policy] of [['retry', config.retry], ['hedging', config.hedging]] as const) {
+    if (policy.maxAttempts === 0) problems.push(`${at}.${key}.maxAttempts: 0 ("the client's") applies only under methods; 1 turns ${key} off: value was 0`);
+  }
   if (config.healthCheck.enabled && !HEALTH_CHECKING_POLICIES.includes(config.balancing)) {
     problems.push(`${at}.healthCheck.enabled: needs balancing ${HEALTH_CHECKING_POLICIES.join(', ')}: balancing was "${config.balancing}"`);
   }

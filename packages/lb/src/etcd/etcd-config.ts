@@ -33,6 +33,15 @@ function validatePrefix(value: unknown): void {
   }
 }
 
+/** Longest lease: etcd3 arms timers of `leaseTtlSec` × 1000 ms, which must fit a Node timer (2^31-1 ms). */
+const MAX_LEASE_TTL_SEC = 2_147_483;
+
+function validateLeaseTtl(value: unknown): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_LEASE_TTL_SEC) {
+    throw new Error(`must be an integer of 1 or more, up to ${MAX_LEASE_TTL_SEC} (seconds whose milliseconds fit a timer)`);
+  }
+}
+
 /**
  * The convict schema of `resolvers.etcd`, for an app to spread into its
  * module's `config` when it registers with etcd (`etcdRegistration`) or calls
@@ -65,12 +74,12 @@ export const etcdConfigSchema: ConfigSchema<{ resolvers: { etcd: EtcdConfig } }>
       },
       leaseTtlSec: {
         doc: 'Seconds a registration outlives a server that stopped renewing its lease (a crash).',
-        format: 'positive-int',
+        format: validateLeaseTtl,
         default: 10,
       },
       dialTimeoutMs: {
         doc: 'How long one request to etcd may take, connecting included, before etcd counts as unreachable.',
-        format: 'positive-int',
+        format: 'positive-duration',
         default: 2000,
       },
     },
