@@ -14,11 +14,20 @@ function main(argv: readonly string[]): void {
     process.stderr.write(`${command === undefined || command === '--help' ? '' : `unknown command '${command}'\n`}${USAGE}\n`);
     process.exit(command === '--help' ? 0 : 2);
   }
+  if (rest.includes('--help')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const apps: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
     if (arg === '--config') i++;
-    else if (!arg.startsWith('--')) apps.push(arg);
+    else if (arg.startsWith('--config=')) continue;
+    else if (arg.startsWith('-')) {
+      // A mistyped option (--confg) must not start the apps on defaults.
+      process.stderr.write(`unknown option '${arg}'\n${USAGE}\n`);
+      process.exit(2);
+    } else apps.push(arg);
   }
   if (apps.length === 0) {
     process.stderr.write(`start needs at least one app\n${USAGE}\n`);

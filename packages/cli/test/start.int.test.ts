@@ -5,10 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
+/** The command as npm links it: the launcher, which runs dist/bin.js. */
+const BIN = path.join(ROOT, 'packages/cli/bin/switchboard.js');
+const DIST = path.join(ROOT, 'packages/cli/dist/bin.js');
 
 function run(args: string[], env: Record<string, string> = {}, untilListening = false) {
-  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (\`npm test\` builds it)`);
+  if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (\`npm test\` builds it)`);
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cli-')),
     env: { PATH: process.env['PATH'] ?? '', ...env },
@@ -56,6 +58,38 @@ describe('switchboard start', () => {
     expect(stderr).toContain('orders.addOrderDelayMs: must be an integer of 0 or more: value was "slow"');
     expect(stdout).not.toContain('listening');
     expect(await portIsFree(50999)).toBe(true);
+  });
+
+  it('exits 1 with nothing listening when PORT is not a decimal port, naming the key, the value and what is allowed', async () => {
+    expect(await portIsFree(51005)).toBe(true);
+    const p = run(['start', path.join(ROOT, 'apps/greeter')], { PORT: '51005abc' });
+    expect(await p.exited).toBe(1);
+    const { stderr, stdout } = p.out();
+    expect(stderr).toContain(
+      'server.port: must be a port: an integer from 0 to 65535 (0 picks a free one): value was "51005abc" (from environment variable PORT)',
+    );
+    expect(stdout).not.toContain('listening');
+    expect(await portIsFree(51005)).toBe(true);
+  });
+
+  it('exits 1 on a boolean written as a string, an overflowing grace period and a keepalive under 1 s, naming each', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bad-'));
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ server: { port: 0, health: 'no', keepalive: { timeMs: 1 } } }));
+    const p = run(['start', path.join(ROOT, 'apps/greeter'), '--config', file], { SHUTDOWN_GRACE_MS: '3000000000' });
+    expect(await p.exited).toBe(1);
+    const { stderr, stdout } = p.out();
+    expect(stderr).toContain(`server.health: must be true or false (a JSON boolean, not a string): value was "no" (from ${file})`);
+    expect(stderr).toContain('server.shutdownGraceMs: must be a whole number of milliseconds from 0 to 2147483647: value was 3000000000 (from environment variable SHUTDOWN_GRACE_MS)');
+    expect(stderr).toContain('server.keepalive.timeMs: must be a whole number of milliseconds from 1000 to 2147483647');
+    expect(stdout).not.toContain('listening');
+  });
+
+  it('exits 2 on an option it does not know, such as a mistyped --config, rather than starting on defaults', async () => {
+    const p = run(['start', path.join(ROOT, 'apps/greeter'), '--confg', 'prod.json'], { PORT: '0' });
+    expect(await p.exited).toBe(2);
+    expect(p.out().stderr).toContain("unknown option '--confg'");
+    expect(p.out().stdout).not.toContain('listening');
   });
 
   it('names an app it cannot load', async () => {
