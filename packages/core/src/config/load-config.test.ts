@@ -195,6 +195,13 @@ describe('loadConfig shows the value of every problem', () => {
     expect(failure(() => loadServer({ server: 5 }, { PORT: '1' })).message).toContain('server: must be an object with the keys host, port,');
   });
 
+  it('does not show the value of a key marked sensitive', () => {
+    const schema = { ...serverConfigSchema, db: { password: { doc: 'x', format: 'positive-int', default: 1, sensitive: true, env: 'DB_PASSWORD' } } };
+    const message = failure(() => loadConfig(schema, { argv: [], env: { DB_PASSWORD: 'hunter2' }, configDir: dirWith({}) })).message;
+    expect(lineOf(message, 'db.password')).toBe('db.password: must be an integer of 1 or more: value was [sensitive] (from environment variable DB_PASSWORD)');
+    expect(message).not.toContain('hunter2');
+  });
+
   it('reports a schema that names a format Switchboard does not have', () => {
     const schema = { ...serverConfigSchema, odd: { key: { doc: 'x', format: 'windows_named_pipe', default: 'p' } } };
     expect(failure(() => loadConfig(schema, { argv: [], env: {}, configDir: dirWith({}) })).message).toContain(
