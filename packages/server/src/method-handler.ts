@@ -16,7 +16,7 @@ import {
 } from '@switchboard/core';
 import { Abortable } from './abortable';
 import { abortionOf, type Abortion } from './abortion';
-import { streamWasReset } from './http2-stream-state';
+import { confirmHalfClose } from './half-close';
 import { ServerCallContext } from './server-call-context';
 
 const SHUTTING_DOWN = new RpcError(Code.UNAVAILABLE, 'the server is shutting down');
@@ -32,21 +32,27 @@ export interface CallTracker {
   delete(ctx: ServerCallContext): void;
 }
 
+/** What {@link adaptHandler} needs besides the method and its handler. @internal */
+export interface AdaptOptions {
+  /** The chain around the handler, outermost first. */
+  readonly interceptors: readonly ServerInterceptor[];
+  readonly tracker: CallTracker;
+  readonly logger: Logger;
+  /** A fixed wait after a confirmed half-close, for a proxy in front (see `server.halfCloseSettleMs`). */
+  readonly halfCloseSettleMs?: number;
+}
+
 /**
  * Adapts one handler and its interceptor chain to the grpc-js handler of its
  * kind. Requests are pulled as the handler asks for them and responses are
  * written only as fast as the transport drains them, so neither side buffers
- * without bound.
+ * without bound. A call whose deadline has passed, or that is cancelled,
+ * before its handler starts is answered without running the handler; every
+ * promise a handler returns is observed, whenever the call ends.
  * @internal
  */
-export function adaptHandler(
-  method: MethodDescriptor,
-  handler: AnyHandler,
-  interceptors: readonly ServerInterceptor[],
-  tracker: CallTracker,
-  logger: Logger,
-  options: { halfCloseSettleMs: number } = { halfCloseSettleMs: 0 },
-): grpc.UntypedHandleCall {
+export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, options: AdaptOptions): grpc.UntypedHandleCall {
+  const { interceptors, tracker, logger } = options;
   const next = composeInterceptors(interceptors, terminal(method, handler));
   const direct = interceptors.length === 0;
 
@@ -67,8 +73,7 @@ export function adaptHandler(
     method.kind === 'unary' || method.kind === 'server_stream'
       ? oneResult(() => (call as grpc.ServerUnaryCall<unknown, unknown>).request)
       : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal, {
-          endedByReset: () => streamWasReset(call),
-          settleMs: isNodeClient(call) ? options.halfCloseSettleMs : 0,
+          confirmEnd: () => confirmHalfClose(call, ctx, options.halfCloseSettleMs ?? 0),
         });
 
   if (method.kind === 'unary' || method.kind === 'client_stream') {
@@ -78,7 +83,7 @@ export function adaptHandler(
       // Everything the call runs sees `ctx` as its current context (clients inherit from it).
       const result = runInCallContext(ctx, () =>
         direct && method.kind === 'unary'
-          ? raceAbort(Promise.resolve().then(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx)), ctx)
+          ? runHandler(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx), ctx)
           : single(next({ method, ctx, requests: requestsOf(call, ctx) })),
       );
       result.then(
@@ -112,11 +117,6 @@ export function adaptHandler(
   };
 }
 
-/** grpc-js (and any Node http2 client) sends END_STREAM before RST_STREAM when it cancels. */
-function isNodeClient(call: GrpcServerCall): boolean {
-  return String(call.metadata.get('user-agent')[0] ?? '').startsWith('grpc-node-js');
-}
-
 /** The innermost step of the chain: the handler, stopped when the call aborts. */
 function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
   switch (method.kind) {
@@ -124,7 +124,7 @@ function terminal(method: MethodDescriptor, handler: AnyHandler): ServerNext {
     case 'client_stream':
       return async function* unary(call: InterceptedCall) {
         const input = method.kind === 'unary' ? await first(call.requests, method) : call.requests;
-        yield await raceAbort(Promise.resolve(handler(input, call.ctx)), abortionOf(call.ctx));
+        yield await runHandler(() => handler(input, call.ctx), abortionOf(call.ctx));
       };
     case 'server_stream':
     case 'bidi':
@@ -158,11 +158,25 @@ async function single(responses: AsyncIterable<unknown>): Promise<unknown> {
   return response;
 }
 
-function raceAbort<T>(promise: Promise<T>, abortion: Abortion): Promise<T> {
+/**
+ * Runs a single-response handler and settles with its result, or with the
+ * abort reason as soon as the call aborts. A call already aborted (a deadline
+ * spent on arrival, a cancel) never runs the handler. The handler's promise is
+ * always observed: when the call aborts first, its later rejection is
+ * swallowed rather than left unhandled (it can only be the abort's echo or a
+ * failure nobody can be told of).
+ */
+function runHandler(run: () => unknown, abortion: Abortion): Promise<unknown> {
   if (abortion.abortReason !== undefined) return Promise.reject(abortion.abortReason);
-  return new Promise<T>((resolve, reject) => {
-    const stop = abortion.onAbort((reason) => reject(reason));
-    promise.then(
+  return new Promise<unknown>((resolve, reject) => {
+    const stop = abortion.onAbort(reject);
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(run());
+    } catch (error) {
+      result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    result.then(
       (value) => {
         stop();
         resolve(value);

@@ -101,12 +101,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
 /**
  * The entry point of a server process: starts, and on SIGTERM or SIGINT shuts
- * down gracefully and exits 0. Bad configuration is printed with every
- * problem and the process exits 1 with nothing started.
+ * down gracefully and exits 0. A second signal during the shutdown cuts the
+ * grace short: calls in flight end with UNAVAILABLE, it is logged, and the
+ * exit code is 1; a third exits at once with 130. Bad configuration is
+ * printed with every problem and the process exits 1 with nothing started.
  */
 export async function runMain(options: StartOptions): Promise<void> {
   let running: RunningServer | undefined;
   let requested: NodeJS.Signals | undefined;
+  let signals = 0;
   // Handlers go in before the start: a signal that arrives while starting is
   // honoured once the server is up, rather than killing the process mid-start.
   const stop = (signal: NodeJS.Signals): void => {
@@ -115,17 +118,26 @@ export async function runMain(options: StartOptions): Promise<void> {
       return;
     }
     const server = running;
-    server.logger.info({ signal }, 'signal received');
-    server.shutdown().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    signals++;
+    if (signals === 1) {
+      server.logger.info({ signal }, 'signal received; shutting down');
+      server.shutdown().then(
+        () => process.exit(signals > 1 ? 1 : 0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    } else if (signals === 2) {
+      server.logger.warn({ signal, inFlight: server.server.callsInFlight }, 'second signal: stopping now; calls in flight end with UNAVAILABLE');
+      server.server.cutShutdownShort();
+    } else {
+      server.logger.error({ signal }, 'third signal: exiting at once');
+      process.exit(130);
+    }
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     running = await startServer(options);
   } catch (error) {

@@ -43,6 +43,9 @@ export class SwitchboardServer {
   private readonly protos: PackageDefinition[] = [];
   private readonly services: string[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** Ends the grace period of a shutdown under way at once; set while it runs. */
+  private cutGrace: (() => void) | undefined;
+  private graceCut = false;
   private state: 'new' | 'listening' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly options: SwitchboardServerOptions) {
@@ -89,15 +92,12 @@ export class SwitchboardServer {
             `(rpcs: ${[...descriptor.methods.keys()].join(', ')}; class methods: ${own.join(', ') || 'none'})`,
         );
       }
-      const interceptors = [...(this.options.interceptors ?? []), ...readInterceptors(cls, method.name)];
-      implementation[method.name] = adaptHandler(
-        method,
-        (handler as AnyHandler).bind(instance),
-        interceptors,
-        this.tracker,
-        this.options.logger,
-        { halfCloseSettleMs: this.options.config.halfCloseSettleMs },
-      );
+      implementation[method.name] = adaptHandler(method, (handler as AnyHandler).bind(instance), {
+        interceptors: [...(this.options.interceptors ?? []), ...readInterceptors(cls, method.name)],
+        tracker: this.tracker,
+        logger: this.options.logger,
+        halfCloseSettleMs: this.options.config.halfCloseSettleMs,
+      });
     }
     this.server.addService(descriptor.definition, implementation);
     this.services.push(descriptor.fullName);
@@ -137,8 +137,14 @@ export class SwitchboardServer {
     // New calls are refused by the handlers; connections stay up until the
     // calls in flight have sent their status (grpc-js's graceful session
     // close resets streams that answer after it began).
-    if (!(await this.waitIdle(graceMs))) {
-      this.options.logger.warn({ cancelled: this.inFlight.size }, 'grace period over; cancelling calls');
+    const idle = await new Promise<boolean>((resolve) => {
+      this.cutGrace = () => resolve(false);
+      if (this.graceCut) resolve(false);
+      void this.waitIdle(graceMs).then(resolve);
+    });
+    this.cutGrace = undefined;
+    if (!idle) {
+      this.options.logger.warn({ cancelled: this.inFlight.size }, 'cancelling calls in flight with UNAVAILABLE');
       for (const ctx of this.inFlight) ctx.abort(new RpcError(Code.UNAVAILABLE, 'the server is shutting down'));
       await this.waitIdle(1000);
     }
@@ -155,6 +161,16 @@ export class SwitchboardServer {
     });
     this.state = 'stopped';
     this.options.logger.info('stopped');
+  }
+
+  /**
+   * Ends the grace period of a shutdown under way now: calls in flight are
+   * cancelled with UNAVAILABLE and the shutdown goes on to close. Before a
+   * shutdown, it makes the next one skip its grace.
+   */
+  cutShutdownShort(): void {
+    this.graceCut = true;
+    this.cutGrace?.();
   }
 
   private readonly tracker = {

@@ -19,7 +19,7 @@ export function memoryLogger(): { logger: Logger; lines: Record<string, unknown>
 export interface EchoHarness {
   server: SwitchboardServer;
   port: number;
-  observed: Observed;
+  observed: Required<Observed>;
   lines: Record<string, unknown>[];
   /** A raw grpc-js client of `switchboard.test.Echo`. */
   client: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
@@ -35,7 +35,7 @@ export async function startEcho(
     clientOptions?: grpc.ChannelOptions;
   } = {},
 ): Promise<EchoHarness> {
-  const observed: Observed = { aborts: [], produced: 0 };
+  const observed: Required<Observed> = { aborts: [], produced: 0, started: [], completed: [] };
   const { logger, lines } = memoryLogger();
   const server = new SwitchboardServer({ config: testServerConfig(options.config), logger, interceptors: options.interceptors ?? [] });
   const Service = options.service ?? createEchoService(observed);

@@ -39,11 +39,11 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     },
     halfCloseSettleMs: {
       doc:
-        "How long the end of a grpc-node-js client's request stream waits for a cancel that may follow it " +
-        '(Node sends END_STREAM before RST_STREAM on cancel); 0 turns the wait off. It adds this much latency ' +
-        'to the end of such uploads: raise it behind proxies or on loaded machines, where the two frames drift apart.',
-      format: 'non-negative-int',
-      default: 20,
+        'A fixed wait after the end of a request stream before the handler sees it, for a proxy in front that forwards ' +
+        "a grpc-js client's cancel (END_STREAM, then RST_STREAM) as two frames apart; 0 (the default) needs no wait " +
+        'for clients that connect directly. It adds this much latency to the end of every client-streaming and bidi upload.',
+      format: 'duration',
+      default: 0,
     },
     maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
     maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },
