@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Container } from 'inversify';
-import { defineModule, loadConfig, resolve, serverConfigSchema, type ClientInterceptor } from '@switchboard/core';
+import { defineModule, loadConfig, resolve, serverConfigSchema, type ClientInterceptor, type Logger } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
 import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
@@ -20,8 +20,14 @@ function configDir(config: object): string {
   return dir;
 }
 
-/** A Lab server named `name` on 127.0.0.1:0 whose `next` client targets `nextPort` with `overrides`. */
-export async function hop(name: string, seen: Map<string, LastHop>, nextPort?: number, overrides: object = {}): Promise<RunningServer> {
+/** A Lab server named `name` on 127.0.0.1:0 whose `next` client targets `nextPort` (none: a refusing port) with `overrides`. */
+export async function hop(
+  name: string,
+  seen: Map<string, LastHop>,
+  nextPort?: number,
+  overrides: object = {},
+  server: { logger?: Logger; config?: object } = {},
+): Promise<RunningServer> {
   let forward: (() => Client<typeof Lab>['Forward']) | undefined;
   const service = createLabService(name, seen, nextPort === undefined ? undefined : () => forward!());
   const module = defineModule<Record<string, never>>({
@@ -37,8 +43,8 @@ export async function hop(name: string, seen: Map<string, LastHop>, nextPort?: n
   const target = nextPort === undefined ? '127.0.0.1:1' : `127.0.0.1:${nextPort}`;
   return startServer({
     modules: [module],
-    config: { argv: [], env: { PORT: '0' }, configDir: configDir({ clients: { next: { target, ...overrides } } }) },
-    logger: silent,
+    config: { argv: [], env: { PORT: '0' }, configDir: configDir({ clients: { next: { target, ...overrides } }, ...server.config }) },
+    logger: server.logger ?? silent,
   });
 }
 

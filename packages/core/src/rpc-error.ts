@@ -49,6 +49,8 @@ export interface RpcErrorOptions {
   /** Trailers to send with the status, or the ones received with it. */
   metadata?: Metadata;
   cause?: unknown;
+  /** True for a status a call received (see {@link RpcError.received}). */
+  received?: boolean;
 }
 
 /**
@@ -67,6 +69,14 @@ export class RpcError extends Error {
   /** The message exactly as sent on the wire, without the `[CODE]` prefix. */
   readonly rawMessage: string;
   readonly details: readonly Detail[];
+  /**
+   * True when this is the status of a call this process made (sent by the
+   * peer, or made up by grpc-js on the caller's side: a refused connection, a
+   * deadline), rather than one raised here. A server passes such an error on
+   * with its code and details but, by default, not its message, which may
+   * name internal hosts; it logs the message instead.
+   */
+  readonly received: boolean;
   /** Trailers to send, or the trailers received. */
   readonly metadata: Metadata;
 
@@ -75,6 +85,7 @@ export class RpcError extends Error {
     this.code = code;
     this.rawMessage = message;
     this.details = Object.freeze([...(options.details ?? [])]);
+    this.received = options.received ?? false;
     this.metadata = options.metadata ?? new Metadata();
   }
 
@@ -131,7 +142,7 @@ export class RpcError extends Error {
 function fromStatus(status: RpcStatus, cause: unknown): RpcError {
   const metadata = status.metadata ?? new Metadata();
   const code = isCode(status.code) ? status.code : Code.UNKNOWN;
-  return new RpcError(code, status.details, { details: receivedDetails(metadata), metadata, cause });
+  return new RpcError(code, status.details, { details: receivedDetails(metadata), metadata, cause, received: true });
 }
 
 function receivedDetails(metadata: Metadata): Detail[] {

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import {
   Code,
   RpcError,
+  codeName,
   type CallContext,
   type GrpcServerCall,
   type InterceptedCall,
@@ -40,6 +41,8 @@ export interface AdaptOptions {
   readonly logger: Logger;
   /** A fixed wait after a confirmed half-close, for a proxy in front (see `server.halfCloseSettleMs`). */
   readonly halfCloseSettleMs?: number;
+  /** Pass on the messages of statuses the handler's own calls received (see `server.exposeDownstreamErrors`). */
+  readonly exposeDownstreamErrors?: boolean;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface AdaptOptions {
  * @internal
  */
 export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, options: AdaptOptions): grpc.UntypedHandleCall {
-  const { interceptors, tracker, logger } = options;
+  const { interceptors, tracker } = options;
   const next = composeInterceptors(interceptors, terminal(method, handler));
   const direct = interceptors.length === 0;
 
@@ -66,7 +69,7 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
     tracker.delete(ctx);
   };
   const failure = (error: unknown, ctx: ServerCallContext): grpc.StatusObject => {
-    const status = toRpcError(error, ctx, logger).toStatus();
+    const status = toRpcError(error, ctx, options).toStatus();
     return { ...status, metadata: ctx.takeTrailers(status.metadata) ?? status.metadata };
   };
   const requestsOf = (call: GrpcServerCall, ctx: ServerCallContext): AsyncIterable<unknown> =>
@@ -205,11 +208,20 @@ function drained(stream: NodeJS.EventEmitter, abortion: Abortion): Promise<void>
 }
 
 /**
- * What goes on the wire: an `RpcError` as it is; anything else as INTERNAL
- * with a generic message, logged with its cause and never leaked.
+ * What goes on the wire: an `RpcError` raised here as it is; one that a call
+ * made by the handler received with its code and details, its message logged
+ * here and replaced by a generic one (it may name internal hosts, as grpc-js's
+ * "connect ECONNREFUSED 10.0.0.7:50051" does) unless `exposeDownstreamErrors`;
+ * anything else as INTERNAL with a generic message, logged with its cause and
+ * never leaked.
  */
-function toRpcError(error: unknown, ctx: ServerCallContext, logger: Logger): RpcError {
-  if (error instanceof RpcError) return error;
-  logger.error({ err: error, method: ctx.method.path }, 'handler failed');
+function toRpcError(error: unknown, ctx: ServerCallContext, options: AdaptOptions): RpcError {
+  if (error instanceof RpcError) {
+    if (!error.received) return error;
+    options.logger.warn({ err: error, method: ctx.method.path, code: codeName(error.code) }, 'a call made by the handler failed; its status is passed on');
+    if (options.exposeDownstreamErrors === true) return error;
+    return new RpcError(error.code, `a downstream call failed (${codeName(error.code)})`, { details: error.details, cause: error });
+  }
+  options.logger.error({ err: error, method: ctx.method.path }, 'handler failed');
   return new RpcError(Code.INTERNAL, 'Internal server error', { cause: error });
 }

@@ -97,6 +97,7 @@ export class SwitchboardServer {
         tracker: this.tracker,
         logger: this.options.logger,
         halfCloseSettleMs: this.options.config.halfCloseSettleMs,
+        exposeDownstreamErrors: this.options.config.exposeDownstreamErrors,
       });
     }
     this.server.addService(descriptor.definition, implementation);

@@ -9,6 +9,7 @@ export interface ServerConfig {
     health: boolean;
     shutdownGraceMs: number;
     halfCloseSettleMs: number;
+    exposeDownstreamErrors: boolean;
     maxReceiveMessageBytes: number;
     maxSendMessageBytes: number;
     maxConcurrentStreams: number;
@@ -44,6 +45,13 @@ export const serverConfigSchema: Schema<ServerConfig> = {
         'for clients that connect directly. It adds this much latency to the end of every client-streaming and bidi upload.',
       format: 'duration',
       default: 0,
+    },
+    exposeDownstreamErrors: {
+      doc:
+        "Pass the message of a status that a handler's own outgoing call received on to its caller as it is. By default " +
+        'the caller gets the code and details with a generic message, and the message (which may name internal hosts) is logged here.',
+      format: Boolean,
+      default: false,
     },
     maxReceiveMessageBytes: { doc: 'Largest request message accepted.', format: 'positive-int', default: 4 * MIB },
     maxSendMessageBytes: { doc: 'Largest response message sent.', format: 'positive-int', default: 4 * MIB },
