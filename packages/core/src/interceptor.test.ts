@@ -98,4 +98,20 @@ describe('observe', () => {
     for await (const m of watcher(call(['a', 'b', 'c']), echoRest(log))) if (m === 'r:a') break;
     expect(log).toEqual(['rest got a', 'rest closed', 'end undefined']);
   });
+
+  it('runs onEnd with the error when the rest of the chain fails to close on an early exit, and passes it on', async () => {
+    const ends: unknown[] = [];
+    const watcher = observe({ onEnd: (_c, error) => void ends.push(error === undefined ? 'ok' : (error as Error).message) });
+    const rest: ServerNext = () => ({
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => Promise.resolve({ done: false, value: 'r' }),
+      return: () => Promise.reject(new Error('close failed')),
+    });
+    const iterator = watcher(call(), rest)[Symbol.asyncIterator]();
+    await expect(iterator.next()).resolves.toEqual({ done: false, value: 'r' });
+    await expect(iterator.return!()).rejects.toThrow('close failed');
+    expect(ends).toEqual(['close failed']);
+  });
 });

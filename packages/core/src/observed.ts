@@ -35,12 +35,19 @@ export class Observed<C extends { readonly requests: AsyncIterable<unknown> }> i
     return this.inner.next().then(this.onResult, this.onError);
   }
 
-  /** The consumer stopped early: the rest of the chain is closed, and the end observed. */
+  /**
+   * The consumer stopped early: the rest of the chain is closed, and the end
+   * observed, with the error if closing the rest failed (then rethrown).
+   */
   async return(): Promise<IteratorResult<unknown>> {
-    if (!this.ended) {
+    if (this.ended) return DONE;
+    try {
       await this.inner?.return?.();
-      await this.end(undefined);
+    } catch (error) {
+      await this.end(error);
+      throw error;
     }
+    await this.end(undefined);
     return DONE;
   }
 
