@@ -20,7 +20,8 @@ export class Tally {
   readonly calls: Record<CallKind, number> = { unary: 0, 'server-stream': 0, bidi: 0 };
   /** Every call whose outcome was not what its plan must produce (HUNG included). */
   problems = 0;
-  readonly examples: string[] = [];
+  /** The problems, numbers left out so that alike ones count together: `unary planned ok: expected OK, got …` → calls. */
+  readonly problemKinds = new Map<string, number>();
 
   add(kind: CallKind, plan: Plan, outcome: Outcome): void {
     bump(this.codes, outcome.code, kind);
@@ -29,7 +30,13 @@ export class Tally {
     this.messages[kind] += outcome.messages;
     if (outcome.problem === undefined) return;
     this.problems++;
-    if (this.examples.length < 20) this.examples.push(`${kind} planned ${plan}: ${outcome.problem}`);
+    const problem = `${kind} planned ${plan}: ${outcome.problem.replace(/\d+/g, 'N')}`;
+    this.problemKinds.set(problem, (this.problemKinds.get(problem) ?? 0) + 1);
+  }
+
+  /** The problems by kind, most frequent first. */
+  problemList(): string[] {
+    return [...this.problemKinds].sort((a, b) => b[1] - a[1]).map(([problem, n]) => `${n} × ${problem}`);
   }
 
   get total(): number {
