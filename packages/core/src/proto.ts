@@ -1,5 +1,8 @@
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
+// The root loader proto-loader 0.8.1 (pinned) itself uses, so both roots read the files alike.
+import { loadProtosWithOptionsSync } from '@grpc/proto-loader/build/src/util';
+import { strictPackageDefinition } from './strict-decoding';
 import { SwitchboardError } from './switchboard-error';
 
 /**
@@ -25,7 +28,13 @@ export interface ProtoPackage {
 }
 
 /**
- * Loads .proto files with {@link PROTO_LOADER_OPTIONS}.
+ * Loads .proto files with {@link PROTO_LOADER_OPTIONS}. Every message is
+ * decoded strictly: bytes that are not one well-formed message (a length
+ * past the end, a cut-off varint, a wrong wire type, a proto3 string that is
+ * not UTF-8…), and the few well-formed ones protobufjs would misread (a
+ * singular message field sent twice, two members of one oneof), throw instead
+ * of decoding to some other message; grpc-js answers the call with INTERNAL.
+ * Every other message decodes exactly as proto-loader decodes it.
  *
  * @example
  * const proto = loadProto(path.join(__dirname, '../proto/helloworld.proto'));
@@ -33,11 +42,13 @@ export interface ProtoPackage {
 export function loadProto(files: string | readonly string[], options: { includeDirs?: readonly string[] } = {}): ProtoPackage {
   const list = typeof files === 'string' ? [files] : [...files];
   try {
-    const definition = protoLoader.loadSync(list, {
+    const loaderOptions = {
       ...PROTO_LOADER_OPTIONS,
       includeDirs: [...(options.includeDirs ?? []), ...list.map((f) => path.dirname(f)), GOOGLE_PROTOS_DIR],
-    });
-    return { files: list, definition };
+    };
+    const definition = protoLoader.loadSync(list, loaderOptions);
+    // proto-loader keeps its protobufjs root to itself; the strict check reads the types from a twin.
+    return { files: list, definition: strictPackageDefinition(definition, loadProtosWithOptionsSync(list, loaderOptions)) };
   } catch (cause) {
     throw new SwitchboardError('SB_ERR_PROTO', `cannot load ${list.join(', ')}: ${(cause as Error).message}`, { cause });
   }
