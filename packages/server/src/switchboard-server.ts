@@ -12,6 +12,8 @@ import {
   type ServerInterceptor,
 } from '@switchboard/core';
 import { HealthImplementation } from 'grpc-health-check';
+import { guardConnections, http2ServersOf } from './connection-guard';
+import { grpcServerOptions } from './connection-options';
 import { adaptHandler, type AnyHandler } from './method-handler';
 import type { ServerCallContext } from './server-call-context';
 
@@ -49,15 +51,8 @@ export class SwitchboardServer {
   private state: 'new' | 'listening' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly options: SwitchboardServerOptions) {
-    const c = options.config;
-    this.server = new grpc.Server({
-      'grpc.max_receive_message_length': c.maxReceiveMessageBytes,
-      'grpc.max_send_message_length': c.maxSendMessageBytes,
-      'grpc.max_concurrent_streams': c.maxConcurrentStreams,
-      'grpc.keepalive_time_ms': c.keepalive.timeMs,
-      'grpc.keepalive_timeout_ms': c.keepalive.timeoutMs,
-      'grpc.keepalive_permit_without_calls': c.keepalive.permitWithoutCalls ? 1 : 0,
-    });
+    this.server = new grpc.Server(grpcServerOptions(options.config));
+    http2ServersOf(this.server);
   }
 
   /** The full names of the services added so far. */
@@ -119,6 +114,8 @@ export class SwitchboardServer {
         error ? reject(new SwitchboardError('SB_ERR_LISTEN', `cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(p),
       );
     });
+    const { handshakeTimeoutMs, maxMetadataBytes } = this.options.config;
+    guardConnections(this.server, { handshakeTimeoutMs, maxMetadataBytes, logger: this.options.logger });
     this.state = 'listening';
     this.options.logger.info({ address: `${host}:${bound}`, services: this.services }, 'listening');
     return bound;
