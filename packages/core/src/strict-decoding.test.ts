@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import { GOOGLE_PROTOS_DIR, PROTO_LOADER_OPTIONS, loadProto } from './proto';
-import { isUtf8Range } from './wire-check';
+import { isUtf8Range } from './valid-utf8';
 
 const RICH_PROTO = path.join(__dirname, 'strict-decoding.fixture.proto');
 const LEGACY_PROTO = path.join(__dirname, 'strict-decoding.proto2.fixture.proto');
