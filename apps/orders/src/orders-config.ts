@@ -10,7 +10,7 @@ export const ordersConfigSchema = {
   orders: {
     addOrderDelayMs: {
       doc: 'How long addOrder takes; with a client deadline shorter than this, the deadline demo.',
-      format: 'non-negative-int',
+      format: 'duration',
       default: 0,
       env: 'ORDERS_ADD_ORDER_DELAY_MS',
     },

@@ -34,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(slowTarget ? { slowOrders: { ...config.clients['slowOrders']!, target: slowTarget } } : {}),
   };
   const container = new Container();
-  const runtime = registerClients(container, { clients }, declarations);
+  const runtime = registerClients(container, { ...config, clients }, declarations);
   try {
     const failed = await walkthrough(
       {
