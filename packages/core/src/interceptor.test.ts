@@ -102,13 +102,11 @@ describe('observe', () => {
   it('runs onEnd with the error when the rest of the chain fails to close on an early exit, and passes it on', async () => {
     const ends: unknown[] = [];
     const watcher = observe({ onEnd: (_c, error) => void ends.push(error === undefined ? 'ok' : (error as Error).message) });
-    const rest: ServerNext = () => ({
-      [Symbol.asyncIterator]() {
-        return this;
-      },
+    const closing: AsyncIterator<unknown> = {
       next: () => Promise.resolve({ done: false, value: 'r' }),
       return: () => Promise.reject(new Error('close failed')),
-    });
+    };
+    const rest: ServerNext = () => ({ [Symbol.asyncIterator]: () => closing });
     const iterator = watcher(call(), rest)[Symbol.asyncIterator]();
     await expect(iterator.next()).resolves.toEqual({ done: false, value: 'r' });
     await expect(iterator.return!()).rejects.toThrow('close failed');

@@ -18,9 +18,12 @@ import {
 import { Abortable } from './abortable';
 import { abortionOf, type Abortion } from './abortion';
 import { confirmHalfClose } from './half-close';
+import { requestEndedInsideMessage } from './http2-stream-state';
 import { ServerCallContext } from './server-call-context';
 
 const SHUTTING_DOWN = new RpcError(Code.UNAVAILABLE, 'the server is shutting down');
+/** grpc-go's answer, where grpc-js would drop the partial message and go on. */
+const PARTIAL_REQUEST = new RpcError(Code.INTERNAL, 'the request stream ended inside a message');
 
 /** A user's handler, of any kind, before adaptation. @internal */
 export type AnyHandler = (input: unknown, ctx: CallContext) => unknown;
@@ -76,12 +79,14 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
     method.kind === 'unary' || method.kind === 'server_stream'
       ? oneResult(() => (call as grpc.ServerUnaryCall<unknown, unknown>).request)
       : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal, {
-          confirmEnd: () => confirmHalfClose(call, ctx, options.halfCloseSettleMs ?? 0),
+          confirmEnd: () =>
+            requestEndedInsideMessage(call) ? Promise.reject(PARTIAL_REQUEST) : confirmHalfClose(call, ctx, options.halfCloseSettleMs ?? 0),
         });
 
   if (method.kind === 'unary' || method.kind === 'client_stream') {
     return (call: GrpcServerCall, callback: grpc.sendUnaryData<unknown>) => {
       if (!tracker.accepting) return callback(SHUTTING_DOWN.toStatus());
+      if (method.kind === 'unary' && requestEndedInsideMessage(call)) return callback(PARTIAL_REQUEST.toStatus());
       const ctx = begin(call);
       // Everything the call runs sees `ctx` as its current context (clients inherit from it).
       const result = runInCallContext(ctx, () =>
@@ -104,6 +109,7 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
 
   return (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
     if (!tracker.accepting) return void call.emit('error', SHUTTING_DOWN.toStatus());
+    if (method.kind === 'server_stream' && requestEndedInsideMessage(call)) return void call.emit('error', PARTIAL_REQUEST.toStatus());
     const ctx = begin(call);
     void runInCallContext(ctx, async () => {
       try {
