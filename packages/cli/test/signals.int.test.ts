@@ -1,39 +1,15 @@
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { grpcFrame, rawCall } from '../../server/test/raw-http2';
+import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
 /** ecommerce.Order { id: "7" } */
 const ORDER = grpcFrame(Buffer.from([0x0a, 0x01, 0x37]));
 
-/** `switchboard start` of orders + greeter with addOrder taking `delayMs`; resolves once it listens. */
-async function serve(delayMs: number) {
-  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (\`npm test\` builds it)`);
-  const child = spawn(process.execPath, [BIN, 'start', path.join(ROOT, 'apps/orders'), path.join(ROOT, 'apps/greeter')], {
-    cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-signals-')),
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', ORDERS_ADD_ORDER_DELAY_MS: String(delayMs) },
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      if (line) resolve(Number((JSON.parse(line) as { address: string }).address.split(':')[1]));
-    });
-    void exited.then((code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-  return { child, exited, port, out: () => out };
-}
+const serve = (delayMs: number): Promise<ServeProcess> => serveOrdersAndGreeter({ ORDERS_ADD_ORDER_DELAY_MS: String(delayMs) });
 
 /** Starts addOrder and resolves once the server has the whole request (a PING sent after it is answered). */
 async function addOrderInFlight(port: number) {
   const call = rawCall(port, '/ecommerce.OrderManagement/addOrder', ORDER);
-  const session = call.stream.session;
+  const session = call.stream.session!;
   if (session.connecting) await new Promise((resolve) => session.once('connect', resolve));
   await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())));
   return call;
@@ -55,7 +31,7 @@ describe('signals to a running server', () => {
     const s = await serve(60000);
     const call = await addOrderInFlight(s.port);
     s.child.kill('SIGTERM');
-    await new Promise<void>((resolve) => s.child.stdout.on('data', () => s.out().includes('shutting down') && resolve()));
+    await new Promise<void>((resolve) => s.child.stdout!.on('data', () => s.out().includes('shutting down') && resolve()));
     s.child.kill('SIGINT');
     const response = await call.response;
     call.close();
