@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Container } from 'inversify';
 import { loadConfig, resolve, type ClientInterceptor } from '@switchboard/core';
 import { clientsSchema, closeClients, defineClient, registerClients, type BidiCall, type ClientStreamCall } from '@switchboard/client';
 import { Bench, BENCH_TOKEN, type BenchReply, type BenchRequest } from './bench-definition';
+import { withConfigFiles } from './config-files';
 import { uploadRequest } from './load-generator';
 import { closedLoop, type RoundResult, type ScenarioLoad, type StreamShape } from './scenario-load';
 
@@ -48,9 +46,8 @@ export class SwitchboardClientLoad implements ScenarioLoad {
   private readonly stub: BenchStub;
 
   constructor(port: number) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-client-'));
-    fs.writeFileSync(path.join(dir, 'default.json'), JSON.stringify({ clients: { bench: { target: `127.0.0.1:${port}`, deadlineMs: 30000 } } }));
-    const config = loadConfig(clientsSchema([benchClient]), { argv: [], env: {}, configDir: dir });
+    const files = { 'default.json': { clients: { bench: { target: `127.0.0.1:${port}`, deadlineMs: 30000 } } } };
+    const config = withConfigFiles(files, (dir) => loadConfig(clientsSchema([benchClient]), { argv: [], env: {}, configDir: dir }));
     registerClients(this.container, config, [benchClient], { interceptors: [bearer, counter] });
     this.stub = resolve(this.container, benchClient.token);
   }

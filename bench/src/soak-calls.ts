@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Container } from 'inversify';
 import { Code, ErrorInfo, RpcError, codeName, loadConfig, resolve } from '@switchboard/core';
 import { clientsSchema, closeClients, defineClient, registerClients, type BidiCall, type CallOptions } from '@switchboard/client';
 import { payloadOf } from './bench-handlers';
+import { withConfigFiles } from './config-files';
 import { PLANNED_REASON, SECRET, Soak, type Ending, type SoakReply, type SoakRequest } from './soak-definition';
 
 /** How a soak call is planned to end. */
@@ -80,9 +78,8 @@ export class SoakClient {
     private readonly deadlineMs: number,
     private readonly marginMs: number,
   ) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-soak-client-'));
-    fs.writeFileSync(path.join(dir, 'default.json'), JSON.stringify({ clients: { soak: { target: `127.0.0.1:${port}`, deadlineMs } } }));
-    const config = loadConfig(clientsSchema([soakClient]), { argv: [], env: {}, configDir: dir });
+    const files = { 'default.json': { clients: { soak: { target: `127.0.0.1:${port}`, deadlineMs } } } };
+    const config = withConfigFiles(files, (dir) => loadConfig(clientsSchema([soakClient]), { argv: [], env: {}, configDir: dir }));
     registerClients(this.container, config, [soakClient], {});
     this.stub = resolve(this.container, soakClient.token);
   }

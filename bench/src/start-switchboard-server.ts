@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Service, createLogger, loadConfig, serverConfigSchema, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import { Bench, type BenchReply, type BenchRequest, type BenchServer } from './bench-definition';
 import { benchHandlers } from './bench-handlers';
 import { benchInterceptors } from './bench-interceptors';
+import { withConfigFiles } from './config-files';
 
 @Service(Bench)
 class BenchService {
@@ -33,13 +32,11 @@ class BenchService {
  * Always on 127.0.0.1 and a free port.
  */
 export function benchServerConfig(overrides: Readonly<Record<string, unknown>> = {}): ServerConfig['server'] {
-  const argv: string[] = [];
-  if (Object.keys(overrides).length > 0) {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-server-')), 'override.json');
-    fs.writeFileSync(file, JSON.stringify({ server: overrides }));
-    argv.push('--config', file);
-  }
-  const config = loadConfig(serverConfigSchema, { argv, env: {}, configDir: path.join(__dirname, 'no-config') });
+  const load = (argv: string[]): ServerConfig => loadConfig(serverConfigSchema, { argv, env: {}, configDir: path.join(__dirname, 'no-config') });
+  const config =
+    Object.keys(overrides).length === 0
+      ? load([])
+      : withConfigFiles({ 'override.json': { server: overrides } }, (dir) => load(['--config', path.join(dir, 'override.json')]));
   return { ...config.server, host: '127.0.0.1', port: 0 };
 }
 
