@@ -1,7 +1,7 @@
 import { observe, type InterceptedCall, type ServerNext } from './interceptor';
 
 const call = (requests: unknown[] = ['q1', 'q2']): InterceptedCall =>
-  ({ method: { path: '/t.T/M', kind: 'bidi' }, ctx: {}, requests: fromArray(requests) }) as unknown as InterceptedCall;
+  ({ method: { path: '/t.T/M', kind: 'bidi' }, ctx: { signal: new AbortController().signal }, requests: fromArray(requests) }) as unknown as InterceptedCall;
 
 async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;

@@ -43,7 +43,8 @@ export type ServerInterceptor = (call: InterceptedCall, next: ServerNext) => Asy
  * A shorthand for interceptors that only watch: hooks for the start, each
  * request, each response and the end (with the error, if any). Hooks may be
  * async; the call waits for them. `onEnd` runs once, however the call ends;
- * a hook that throws ends the call with that error.
+ * a hook that throws ends the call with that error. A call that ends early
+ * (cancelled, past its deadline) reaches `onEnd` with that reason.
  *
  * It adds no async-generator step per message: a watcher is cheap on a
  * stream.
@@ -52,5 +53,12 @@ export type ServerInterceptor = (call: InterceptedCall, next: ServerNext) => Asy
  * const log = observe({ onEnd: (call, error) => logger.info({ method: call.method.path, error }) });
  */
 export function observe(hooks: ObserveHooks<InterceptedCall>): ServerInterceptor {
-  return (call, next) => new Observed(call, next, hooks);
+  return (call, next) => new Observed(call, next, hooks, abortReasonOf);
+}
+
+/** A server call's abort reason (CANCELLED, DEADLINE_EXCEEDED, a forced shutdown), if it has ended early. */
+function abortReasonOf(call: InterceptedCall): unknown {
+  const ctx = call.ctx as CallContext & { readonly abortReason?: unknown };
+  if ('abortReason' in ctx) return ctx.abortReason;
+  return ctx.signal.aborted ? (ctx.signal.reason as unknown) : undefined;
 }

@@ -23,6 +23,8 @@ export class Observed<C extends { readonly requests: AsyncIterable<unknown> }> i
     private readonly call: C,
     private readonly rest: (call: C) => AsyncIterable<unknown>,
     private readonly hooks: ObserveHooks<C>,
+    /** Why the call is ending when the consumer stops early, if it is ending abnormally (a server call's abort reason). */
+    private readonly earlyEndReason: (call: C) => unknown = () => undefined,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -37,7 +39,9 @@ export class Observed<C extends { readonly requests: AsyncIterable<unknown> }> i
 
   /**
    * The consumer stopped early: the rest of the chain is closed, and the end
-   * observed, with the error if closing the rest failed (then rethrown).
+   * observed with the call's abort reason (a server call cancelled while its
+   * response waited for the transport), or the error closing the rest threw
+   * (then rethrown), or none.
    */
   async return(): Promise<IteratorResult<unknown>> {
     if (this.ended) return DONE;
@@ -47,7 +51,7 @@ export class Observed<C extends { readonly requests: AsyncIterable<unknown> }> i
       await this.end(error);
       throw error;
     }
-    await this.end(undefined);
+    await this.end(this.earlyEndReason(this.call));
     return DONE;
   }
 

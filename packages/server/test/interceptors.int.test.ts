@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, Service, UseInterceptors, observe, type ServerInterceptor } from '@switchboard/core';
 import { Echo, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
+import { until } from '../../../testing/until';
+import { grpcFrame, rawCall } from './raw-http2';
 
 function tracer(name: string, log: string[]): ServerInterceptor {
   return async function* (call, next) {
@@ -100,3 +102,29 @@ describe('server interceptors', () => {
   });
 });
 
+
+describe('an observing interceptor on a call the client leaves', () => {
+  let h: EchoHarness | undefined;
+  afterEach(() => h?.close());
+
+  it('sees CANCELLED when the client cancels a server stream that waits for the transport to drain', async () => {
+    const ends: unknown[] = [];
+    h = await startEcho({ interceptors: [observe({ onEnd: (_call, error) => void ends.push(error === undefined ? 'OK' : Code[RpcError.from(error).code]) })] });
+    // 64 KiB replies to a client that never reads (Node's bare HTTP/2 client, paused): the handler soon waits for 'drain'.
+    const request = Echo.methods.get('ServerStream')!.definition.requestSerialize({ count: 1000, payload: Buffer.alloc(64 * 1024) });
+    const call = rawCall(h.port, '/switchboard.test.Echo/ServerStream', grpcFrame(request));
+    call.stream.pause();
+    const settled = async (): Promise<number> => {
+      let last = -1;
+      while (h!.observed.produced !== last) {
+        last = h!.observed.produced;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return last;
+    };
+    expect(await settled()).toBeLessThan(100);
+    call.close();
+    await until(() => ends.length === 1);
+    expect(ends).toEqual(['CANCELLED']);
+  });
+});
