@@ -6,6 +6,7 @@ import type { ServerInterceptor } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
 import { assertPeerAvailable, PEER_PYTHON } from '../../../testing/peer/run-peer';
+import { runProcess, type Finished } from '../../../testing/run-process';
 import type { CaseResult } from '../src/client/interop-case';
 import { interopModule } from '../src/index';
 
@@ -37,32 +38,7 @@ afterAll(() => {
   genDir = undefined;
 });
 
-/** What a finished process printed and exited with. */
-export interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a process to its end; it is killed, and the promise rejects, after `timeoutMs`. */
-export function runProcess(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${path.basename(args[0] ?? command)} did not finish within ${options.timeoutMs} ms\n${stdout}${stderr}`));
-    }, options.timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export { runProcess, type Finished } from '../../../testing/run-process';
 
 /** Runs the built client program; fails clearly when `npm run build` has not run. */
 export function runClientProgram(args: string[]): Promise<Finished> {
