@@ -4,7 +4,7 @@ import type { ClientConfig } from './client-config';
 
 /** What may be set on one call. */
 export interface CallOptions {
-  /** Deadline of this call in ms from now; overrides the configured one. 0 for none. */
+  /** Deadline of this call in ms from now; overrides the configured one. 0 for none; below 0, already past. */
   deadlineMs?: number;
   /** Absolute deadline of this call; overrides `deadlineMs`. */
   deadline?: Date;
@@ -16,6 +16,8 @@ export interface CallOptions {
   onHeader?: (headers: grpc.Metadata) => void;
   /** Receives the trailers, on success and on error. */
   onTrailer?: (trailers: grpc.Metadata) => void;
+  /** Waits for a connection (to the deadline) instead of failing fast with UNAVAILABLE; overrides the configured `waitForReady`. */
+  waitForReady?: boolean;
 }
 
 /** What one call is made with, all settings resolved. @internal */
@@ -24,7 +26,16 @@ export interface ResolvedCall {
   readonly options: grpc.CallOptions;
   /** Signals that cancel the call: the caller's and, when propagated, the incoming call's. */
   readonly signals: AbortSignal[];
+  /** Told once when the call on the wire has ended, with its error (undefined for OK). */
+  readonly onEnd?: (error: Error | undefined) => void;
 }
+
+/**
+ * grpc-js reads wait-for-ready from the call's metadata options only
+ * (`Metadata#getOptions().waitForReady`); 1.14.7 parses `waitForReady` in a
+ * service config's methodConfig but never applies it.
+ */
+const WAIT_FOR_READY = Object.freeze({ waitForReady: true });
 
 /**
  * Resolves a call's deadline, metadata and cancellation. Inside a handler
@@ -38,10 +49,12 @@ export function resolveCall(method: MethodDescriptor, config: ClientConfig, opti
   if (options.metadata instanceof grpc.Metadata) metadata.merge(options.metadata);
   else if (options.metadata) for (const [k, v] of Object.entries(options.metadata)) metadata.set(k, v);
 
+  if (options.waitForReady ?? config.methods[method.name]?.waitForReady ?? config.waitForReady) metadata.setOptions(WAIT_FOR_READY);
+
   const deadlineMs = options.deadlineMs ?? (config.methods[method.name]?.deadlineMs || config.deadlineMs);
   const callOptions: grpc.CallOptions = {};
   if (options.deadline) callOptions.deadline = options.deadline;
-  else if (deadlineMs > 0) callOptions.deadline = Date.now() + deadlineMs;
+  else if (deadlineMs !== 0) callOptions.deadline = Date.now() + deadlineMs;
 
   const signals: AbortSignal[] = [];
   if (options.signal) signals.push(options.signal);
@@ -53,18 +66,4 @@ export function resolveCall(method: MethodDescriptor, config: ClientConfig, opti
     if (config.propagateCancellation) signals.push(parent.signal);
   }
   return { metadata, options: callOptions, signals };
-}
-
-/** Cancels `call` when any signal aborts; returns the cleanup. @internal */
-export function linkSignals(call: { cancel(): void }, signals: readonly AbortSignal[]): () => void {
-  if (signals.length === 0) return () => undefined;
-  const cancel = (): void => call.cancel();
-  if (signals.some((s) => s.aborted)) {
-    queueMicrotask(cancel);
-    return () => undefined;
-  }
-  for (const s of signals) s.addEventListener('abort', cancel, { once: true });
-  return () => {
-    for (const s of signals) s.removeEventListener('abort', cancel);
-  };
 }

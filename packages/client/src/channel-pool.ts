@@ -67,7 +67,7 @@ export class ChannelPool {
     return this.groups.map((g) => [g.target, [...g.clients]]);
   }
 
-  /** Closes every channel; calls still running fail with CANCELLED or UNAVAILABLE. */
+  /** Closes every channel: calls still running go on to their end; later calls on its clients fail CANCELLED. */
   close(): void {
     for (const group of this.groups) {
       group.channel?.close();

@@ -1,107 +1,133 @@
-import type * as grpc from '@grpc/grpc-js';
-import { RpcError, oneResult, type ClientNext, type MethodDescriptor, type OutgoingCall } from '@switchboard/core';
-import { linkSignals, type CallOptions, type ResolvedCall } from './call-options';
+import * as grpc from '@grpc/grpc-js';
+import { Code, RpcError, oneResult, type ClientNext, type OutgoingCall } from '@switchboard/core';
+import type { CallOptions, ResolvedCall } from './call-options';
+import { alreadyAborted } from './abort-error';
+import { ChannelCall, encode, type CallSink } from './channel-call';
+import { pump } from './request-pump';
 import { ResponseStream } from './response-stream';
 import { writeFlagsOf } from './write-flags';
 
-/** Hands the call's response headers and trailers to the caller's `onHeader` / `onTrailer`. */
-function forwardMetadata(call: grpc.Call | grpc.ClientUnaryCall, options: CallOptions): void {
-  if (options.onHeader) call.on('metadata', options.onHeader);
-  if (options.onTrailer) {
-    const onTrailer = options.onTrailer;
-    call.on('status', (status: grpc.StatusObject) => onTrailer(status.metadata));
-  }
-}
-
-/** The one request of a unary or server-streaming call: a single next(), no return() back through the chain. */
-async function first(requests: AsyncIterable<unknown>, method: MethodDescriptor): Promise<unknown> {
-  const result = await requests[Symbol.asyncIterator]().next();
-  if (result.done === true) throw new Error(`${method.path}: no request message to send`);
-  return result.value;
-}
-
-/** Pumps requests into a writable call, at the pace the transport drains. */
-async function pump(requests: AsyncIterable<unknown>, call: grpc.ClientWritableStream<object>): Promise<void> {
-  try {
-    for await (const message of requests) {
-      if (!call.write(message as object, writeFlagsOf(message))) await new Promise((resolve) => call.once('drain', resolve));
-    }
-    call.end();
-  } catch {
-    call.cancel();
-  }
+/** What one call is made of. */
+interface Wire {
+  readonly client: grpc.Client;
+  readonly outgoing: OutgoingCall;
+  readonly resolved: ResolvedCall;
+  readonly options: CallOptions;
 }
 
 /**
- * The innermost step of a client chain: the call on the wire through a
- * grpc-js client, for each kind. Errors come out as `RpcError`.
+ * The innermost step of a client chain: the call on the wire (a
+ * {@link ChannelCall} on the client's channel), for each kind. Every way a
+ * call ends comes out as a rejected promise or a thrown iteration with an
+ * `RpcError`, never as an event.
  * @internal
  */
 export function wireCall(client: grpc.Client, resolved: ResolvedCall, options: CallOptions): ClientNext {
   return (outgoing: OutgoingCall) => {
-    const { method } = outgoing;
-    const { requestSerialize: ser, responseDeserialize: de } = method.definition;
-    const md = outgoing.metadata;
-    switch (method.kind) {
+    const wire: Wire = { client, outgoing, resolved, options };
+    switch (outgoing.method.kind) {
       case 'unary':
         return oneResult(async () => {
-          const request = await first(outgoing.requests, method);
-          return new Promise((resolve, reject) => {
-            const call = client.makeUnaryRequest(method.path, ser, de, request as object, md, resolved.options, (error, response) => {
-              unlink();
-              if (error) reject(RpcError.from(error));
-              else resolve(response);
-            });
-            forwardMetadata(call, options);
-            const unlink = linkSignals(call, resolved.signals);
+          const { bytes, flags } = await firstEncoded(outgoing);
+          return unaryResponse(wire, (call) => {
+            call.send(bytes, flags);
+            call.halfClose();
           });
         });
       case 'client_stream':
-        return oneResult(
-          () =>
-            new Promise((resolve, reject) => {
-              const call = client.makeClientStreamRequest(method.path, ser, de, md, resolved.options, (error, response) => {
-                unlink();
-                if (error) reject(RpcError.from(error));
-                else resolve(response);
-              });
-              forwardMetadata(call, options);
-              const unlink = linkSignals(call, resolved.signals);
-              void pump(outgoing.requests, call);
-            }),
-        );
+        return oneResult(() => unaryResponse(wire, (call) => void pump(outgoing.requests, call)));
       case 'server_stream':
-        return readResponses(async () => {
-          const request = await first(outgoing.requests, method);
-          return client.makeServerStreamRequest(method.path, ser, de, request as object, md, resolved.options);
-        }, options, resolved);
+        return new ResponseStream(async (stream) => {
+          const { bytes, flags } = await firstEncoded(outgoing);
+          const call = open(wire, stream, false);
+          stream.attach({ startRead: () => call.startRead(), cancel: () => call.fail(leftEarly()) });
+          call.send(bytes, flags);
+          call.halfClose();
+        }, anyOf(resolved.signals));
       case 'bidi':
-        return readResponses(async () => {
-          const call = client.makeBidiStreamRequest(method.path, ser, de, md, resolved.options);
+        return new ResponseStream(async (stream) => {
+          const call = open(wire, stream, false);
+          stream.attach({ startRead: () => call.startRead(), cancel: () => call.fail(leftEarly()) });
           void pump(outgoing.requests, call);
-          return call;
-        }, options, resolved);
+        }, anyOf(resolved.signals));
     }
   };
 }
 
-/** Starts a streaming call when first iterated and gives its responses. */
-function readResponses(
-  start: () => Promise<grpc.ClientReadableStream<object> | grpc.ClientDuplexStream<object, object>>,
-  options: CallOptions,
-  resolved: ResolvedCall,
-): AsyncIterable<unknown> {
-  let unlink = (): void => undefined;
-  return new ResponseStream(
-    async () => {
-      const call = await start();
-      forwardMetadata(call, options);
-      unlink = linkSignals(call, resolved.signals);
-      return call;
-    },
-    anyOf(resolved.signals),
-    () => unlink(),
-  );
+/**
+ * The one request of a unary or server-streaming call, encoded before the
+ * call is made (one that cannot be serialized sends nothing): a single
+ * next(), no return() back through the chain.
+ */
+async function firstEncoded(outgoing: OutgoingCall): Promise<{ bytes: Buffer; flags: number | undefined }> {
+  const result = await outgoing.requests[Symbol.asyncIterator]().next();
+  if (result.done === true) throw new RpcError(Code.INTERNAL, `${outgoing.method.path}: no request message to send`);
+  return { bytes: encode(outgoing.method.definition.requestSerialize, result.value), flags: writeFlagsOf(result.value) };
+}
+
+/**
+ * Makes the call unless it cannot start: a signal already aborted, or the
+ * client closed (its channel shut down). The call's end is told to `sink`
+ * and to the call's `onEnd`.
+ */
+function open(wire: Wire, sink: CallSink, singleResponse: boolean): ChannelCall {
+  const { client, outgoing, resolved, options } = wire;
+  const channel = client.getChannel();
+  const refused =
+    alreadyAborted(resolved.signals) ??
+    (channel.getConnectivityState(false) === grpc.connectivityState.SHUTDOWN
+      ? new RpcError(Code.CANCELLED, `${outgoing.method.path}: client '${outgoing.client}' is closed (its channel was closed by closeClients)`)
+      : undefined);
+  const onEnd = resolved.onEnd;
+  try {
+    if (refused !== undefined) throw refused;
+    const { path, requestSerialize, responseDeserialize } = outgoing.method.definition;
+    const ending: CallSink = onEnd
+      ? {
+          message: (value) => sink.message(value),
+          end: (error) => {
+            onEnd(error);
+            sink.end(error);
+          },
+        }
+      : sink;
+    return new ChannelCall(
+      {
+        channel,
+        path,
+        serialize: requestSerialize,
+        deserialize: responseDeserialize,
+        metadata: outgoing.metadata,
+        options: resolved.options,
+        signals: resolved.signals,
+        singleResponse,
+        onHeader: options.onHeader,
+        onTrailer: options.onTrailer,
+      },
+      ending,
+    );
+  } catch (error) {
+    onEnd?.(RpcError.from(error));
+    throw error;
+  }
+}
+
+/** A unary-response call: its one response, or its error. `send` writes the requests. */
+function unaryResponse(wire: Wire, send: (call: ChannelCall) => void): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let response: unknown;
+    const call = open(wire, { message: (value) => (response = value), end: (error) => (error ? reject(error) : resolve(response)) }, true);
+    try {
+      send(call);
+    } catch (error) {
+      call.fail(RpcError.from(error));
+    }
+  });
+}
+
+/** The error a call ends with when its consumer leaves: only the call's `onEnd` sees it. */
+function leftEarly(): RpcError {
+  return new RpcError(Code.CANCELLED, 'the responses were left before the end');
 }
 
 /** One signal for several, none for none; AbortSignal.any only for two or more (it is costly per call). */

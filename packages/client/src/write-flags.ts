@@ -21,12 +21,7 @@ export function withWriteOptions<T>(message: T, options: WriteOptions | undefine
   return message;
 }
 
-/**
- * The grpc-js write flags of `message`, passed as `write()`'s second
- * argument (grpc-js reads it as a number); the mark is used up.
- * @internal
- */
-export function writeFlagsOf(message: unknown): BufferEncoding | undefined {
-  const flags = typeof message === 'object' && message !== null && uncompressed.delete(message) ? NO_COMPRESS : undefined;
-  return flags as unknown as BufferEncoding | undefined;
+/** The grpc-js write flags of `message` (a call's message context `flags`); the mark is used up. @internal */
+export function writeFlagsOf(message: unknown): number | undefined {
+  return typeof message === 'object' && message !== null && uncompressed.delete(message) ? NO_COMPRESS : undefined;
 }

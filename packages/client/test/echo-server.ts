@@ -4,12 +4,12 @@ import pino from 'pino';
 import { createEchoService, type Observed } from '../../../testing/echo/echo-service';
 import { createLabService, type LastHop } from '../../../testing/lab/lab-service';
 
-function defaults(): ServerConfig['server'] {
-  return { ...schemaDefaults(serverConfigSchema).server, port: 0 };
+function defaults(port: number): ServerConfig['server'] {
+  return { ...schemaDefaults(serverConfigSchema).server, port };
 }
 
-/** Echo and Lab on one server at 127.0.0.1:0; `peers` lists each call's peer address. */
-export async function echoServer() {
+/** Echo and Lab on one server at 127.0.0.1:`port` (0 picks one); `peers` lists each call's peer address. */
+export async function echoServer(listenOn = 0) {
   const peers: string[] = [];
   const recordPeer: ServerInterceptor = (call, next) => {
     peers.push(call.ctx.peer);
@@ -17,7 +17,7 @@ export async function echoServer() {
   };
   const observed: Observed = { aborts: [], produced: 0 };
   const seen = new Map<string, LastHop>();
-  const server = new SwitchboardServer({ config: defaults(), logger: pino({ level: 'silent' }), interceptors: [recordPeer] });
+  const server = new SwitchboardServer({ config: defaults(listenOn), logger: pino({ level: 'silent' }), interceptors: [recordPeer] });
   const Echo = createEchoService(observed);
   const Lab = createLabService('lab', seen);
   server.addService(new Echo());
