@@ -53,8 +53,8 @@ export function resolveCall(method: MethodDescriptor, config: ClientConfig, opti
 
   const deadlineMs = options.deadlineMs ?? (config.methods[method.name]?.deadlineMs || config.deadlineMs);
   const callOptions: grpc.CallOptions = {};
-  if (options.deadline) callOptions.deadline = options.deadline;
-  else if (deadlineMs !== 0) callOptions.deadline = Date.now() + deadlineMs;
+  if (options.deadline) callOptions.deadline = sendable(method, options.deadline.getTime());
+  else if (deadlineMs !== 0) callOptions.deadline = sendable(method, Date.now() + deadlineMs);
 
   const signals: AbortSignal[] = [];
   if (options.signal) signals.push(options.signal);
@@ -66,4 +66,18 @@ export function resolveCall(method: MethodDescriptor, config: ClientConfig, opti
     if (config.propagateCancellation) signals.push(parent.signal);
   }
   return { metadata, options: callOptions, signals };
+}
+
+/** The farthest deadline `grpc-timeout` can carry: 8 digits of hours (grpc-js throws, in a promise job, beyond it). */
+const FARTHEST_MS = 99_999_999 * 3_600_000;
+
+/**
+ * A deadline grpc-js can take: one farther than `grpc-timeout` can say is
+ * sent as the farthest it can (as grpc-go does); one that is not a time (NaN,
+ * an invalid Date) is refused here: grpc-js would throw it where nothing
+ * catches it.
+ */
+function sendable(method: MethodDescriptor, deadline: number): number {
+  if (Number.isNaN(deadline)) throw new Error(`${method.path}: the deadline is not a time (NaN or an invalid Date)`);
+  return Math.min(deadline, Date.now() + FARTHEST_MS);
 }

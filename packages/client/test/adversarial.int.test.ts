@@ -2,7 +2,7 @@ import { Code, RpcError, resolve, type ClientInterceptor } from '@switchboard/co
 import { Echo } from '../../../testing/echo/echo-service';
 import { grpcFrame, misbehavingServer, responseHeaders, sendStatus, type RawCall } from '../../../testing/misbehaving-server';
 import { until } from '../../../testing/until';
-import { closeClients, defineClient } from '../src/index';
+import { closeClients, defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';
 import { echoServer } from './echo-server';
@@ -55,6 +55,27 @@ describe('a client used in ways it should not be, or against odd answers', () =>
       expect([kind, outcome.status, outcome.writes.filter((w) => w !== 'INTERNAL')]).toEqual([kind, 'INTERNAL', []]);
     }
     expect(server.peers).toEqual([]);
+  });
+
+  it.each<[string, CallOptions]>([
+    ['deadlineMs NaN', { deadlineMs: NaN }],
+    ['an invalid Date', { deadline: new Date('not a date') }],
+  ])('a deadline that is not a time (%s) fails every kind INTERNAL before anything is sent (grpc-js threw it unobserved)', async (_what, options) => {
+    const { echo } = clients();
+    for (const kind of KINDS) {
+      const outcome = await drive(echo, kind, { message: 'm', count: 1 }, options);
+      expect([kind, outcome.status]).toEqual([kind, 'INTERNAL']);
+    }
+    expect(server.peers).toEqual([]);
+  });
+
+  it.each<[string, CallOptions]>([
+    ['deadlineMs 1e15 (31,700 years)', { deadlineMs: 1e15 }],
+    ['deadlineMs Infinity', { deadlineMs: Infinity }],
+    ['a Date 20,000 years away', { deadline: new Date(Date.now() + 20_000 * 365 * 24 * 3_600_000) }],
+  ])('a deadline farther than grpc-timeout can say (%s) is sent as the farthest it can, and every kind succeeds', async (_what, options) => {
+    const { echo } = clients();
+    for (const kind of KINDS) expect([kind, (await drive(echo, kind, { message: 'm', count: 1 }, options)).status]).toEqual([kind, 'OK']);
   });
 
   it.each(['ServerStream', 'Bidi'] as const)('%s: the responses iterated a second time fail instead of looking empty', async (kind) => {
