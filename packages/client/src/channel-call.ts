@@ -188,7 +188,7 @@ export class ChannelCall {
     this.over = true;
     for (const signal of this.parts.signals) signal.removeEventListener('abort', this.onAbort);
     this.release();
-    const error = this.failure ?? (status.code === grpc.status.OK ? this.violation() : RpcError.from(status));
+    const error = this.failure ?? (status.code === grpc.status.OK ? this.violation() : statusError(status));
     const trailerError = handOver(this.parts.onTrailer, status.metadata);
     this.sink.end(error ?? trailerError);
   };
@@ -199,6 +199,18 @@ export class ChannelCall {
     if (this.parts.singleResponse && this.responses === 0) return new RpcError(Code.INTERNAL, 'the server sent no response to a call that takes one');
     return undefined;
   }
+}
+
+/**
+ * The error of a failed status. grpc-js 1.14.7 ends a call whose response its
+ * compression filter cannot read (an encoding it does not support, a
+ * compressed flag under identity) with a status without a code or details
+ * (`ResolvingCall` passes the filter's Error as a status): INTERNAL, as
+ * grpc-go says for both.
+ */
+function statusError(status: grpc.StatusObject): RpcError {
+  if (typeof status.code === 'number') return RpcError.from(status);
+  return new RpcError(Code.INTERNAL, 'a response could not be read (grpc-js gave no status: a compression it does not support, or a compressed flag under identity)');
 }
 
 /** A request message as bytes; INTERNAL when it cannot be serialized. @internal */

@@ -171,6 +171,21 @@ describe('answers a client cannot take as they are (a bare HTTP/2 server)', () =
     expect((await drive(echo, kind, { message: 'm' })).status).toBe('INTERNAL');
   });
 
+  const compressed = (payload: Buffer): Buffer => Buffer.concat([Buffer.from([1, 0, 0, 0, payload.length]), payload]);
+  const body = Echo.methods.get('Unary')!.definition.responseSerialize({ message: 'hi', index: 0 });
+  it.each<[string, Record<string, string>, Buffer]>([
+    ['an encoding the client does not support (snappy)', { 'grpc-encoding': 'snappy' }, compressed(body)],
+    ['the compressed flag under identity', {}, compressed(body)],
+    ['gzip that is not gzip', { 'grpc-encoding': 'gzip' }, compressed(Buffer.from('not gzip at all'))],
+  ])('a response compressed with %s ends every kind INTERNAL (grpc-js alone: UNKNOWN without a message)', async (_what, headers, frame) => {
+    const echo = await against(({ stream }) => {
+      stream.respond(responseHeaders(headers), { waitForTrailers: true });
+      stream.write(frame);
+      sendStatus(stream, Code.OK);
+    });
+    for (const kind of KINDS) expect([kind, (await drive(echo, kind, { message: 'm' })).status]).toEqual([kind, 'INTERNAL']);
+  });
+
   it.each<[string, string]>([
     ['99 (outside the set)', '99'],
     ['not a number', 'abc'],
