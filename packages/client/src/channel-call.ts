@@ -135,8 +135,10 @@ export class ChannelCall {
   fail(error: RpcError): void {
     if (this.over) return;
     this.failure ??= error;
-    this.call.cancelWithStatus(error.code, error.rawMessage);
-    setImmediate(() => this.call.cancelWithStatus(error.code, error.rawMessage));
+    // An error can carry OK (an abort reason shaped as a status): the call is cancelled all the same.
+    const code = error.code === grpc.status.OK ? grpc.status.CANCELLED : error.code;
+    this.call.cancelWithStatus(code, error.rawMessage);
+    setImmediate(() => this.call.cancelWithStatus(code, error.rawMessage));
   }
 
   private transmit(bytes: Buffer, flags: number | undefined): void {

@@ -100,6 +100,7 @@ describe('every kind of call, ended early every way, fails with a status and cra
     ['abort()', 'CANCELLED', () => undefined],
     ["abort(new Error('stop'))", 'CANCELLED', () => new Error('stop')],
     ["abort(new DOMException('t', 'TimeoutError'))", 'DEADLINE_EXCEEDED', () => new DOMException('t', 'TimeoutError')],
+    ["abort({ code: 0, details: 'fine' }) (an OK status)", 'CANCELLED', () => ({ code: 0, details: 'fine' })],
   ];
   const byReason = KINDS.flatMap((kind) => reasons.map(([what, status, reason]) => [kind, what, status, reason] as const));
 
