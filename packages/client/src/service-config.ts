@@ -29,6 +29,7 @@ const hedgingPolicy = (h: HedgingConfig) => ({
 
 function entry(name: MethodConfigJson['name'], config: ClientConfig, method?: Partial<MethodConfig>): MethodConfigJson {
   const { retry, hedging } = methodPolicy(config, method);
+  // Stated for what reads the service config; grpc-js 1.14.7 does not apply it: resolveCall sets it on each call.
   const json: MethodConfigJson = { name, waitForReady: method?.waitForReady ?? config.waitForReady };
   if (retry.maxAttempts > 1) json.retryPolicy = retryPolicy(retry);
   else if (hedging.maxAttempts > 1) json.hedgingPolicy = hedgingPolicy(hedging);
