@@ -59,7 +59,7 @@ export function registerClients(
       throw new SwitchboardError('SB_ERR_CONFIG', `no client '${d.name}' in config (clients: ${Object.keys(config.clients ?? {}).join(', ') || 'none'})`);
     }
     const clientConfig = effectiveClientConfig(config, d.name) ?? own;
-    problems.push(...crossCheck(d.name, clientConfig));
+    problems.push(...crossCheck(d.name, clientConfig, { resolvers: config.resolvers }));
     for (const name of clientConfig.interceptors) if (!(name in named)) problems.push(unknownName(`clients.${d.name}.interceptors`, name));
     return { declaration: d, config: clientConfig };
   });

@@ -232,6 +232,22 @@ describe('an etcd:/// target', () => {
   });
 });
 
+describe('registerClients given an etcd:/// target', () => {
+  it('refuses it, before any channel exists, when the configuration handed over has no resolvers', () => {
+    const config = load({ labcfg: { target: `etcd:///${Lab.fullName}` } });
+    const error = (() => {
+      try {
+        registerClients(new Container(), { clients: config.clients }, [labClient]);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(SwitchboardError);
+    expect((error as SwitchboardError).message).toContain(`clients.labcfg.target: "etcd:///${Lab.fullName}" needs resolvers.etcd`);
+  });
+});
+
 describe('retry and hedging maxAttempts of 0', () => {
   it('is an error on a client, where there is nothing to inherit, and allowed under methods', () => {
     const config = load({ labcfg: { target: '127.0.0.1:1', retry: { maxAttempts: 0 }, methods: { Flaky: { hedging: { maxAttempts: 0 } } } } });

@@ -38,7 +38,7 @@ export function connectInterop(target: string): InteropConnection {
   const clients: Record<string, ClientConfig> = {};
   for (const { name } of DECLARATIONS) clients[name] = { ...config.clients[name]!, target };
   const container = new Container();
-  const runtime = registerClients(container, { clients }, DECLARATIONS);
+  const runtime = registerClients(container, { ...config, clients }, DECLARATIONS);
   return {
     stubs: {
       plain: resolve(container, plainClient.token),
