@@ -2,8 +2,8 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Code, RpcError, resolve } from '@switchboard/core';
 import { Echo, type EchoReply } from '../../../testing/echo/echo-service';
-import { connect } from '../test/chain';
-import { defineClient } from './define-client';
+import { connect } from './chain';
+import { defineClient } from '../src/define-client';
 
 const echoClient = defineClient('echo', Echo);
 const replyBytes = (reply: EchoReply): Buffer => Echo.methods.get('Unary')!.definition.responseSerialize(reply);
