@@ -1,20 +1,10 @@
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import type { ServerConfig, ServerInterceptor } from '@switchboard/core';
 import { until } from '../../../testing/until';
-import { startEcho, unary, type EchoHarness } from './harness';
+import { startEchoWithPeers } from './echo-with-peers';
+import { unary, type EchoHarness } from './harness';
 import { FrameType, H2Error, PREFACE, RawConnection, emptyMessage, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';
 import { grpcFrame, rawCall } from './raw-http2';
-
-/** Starts Echo with `config`, recording each call's peer (ip:port, one per connection). */
-async function echoWith(config: Partial<ServerConfig['server']>): Promise<EchoHarness & { peers: string[] }> {
-  const peers: string[] = [];
-  const recordPeer: ServerInterceptor = (call, next) => {
-    peers.push(call.ctx.peer);
-    return next(call);
-  };
-  return Object.assign(await startEcho({ config, interceptors: [recordPeer] }), { peers });
-}
 
 const UNARY = '/switchboard.test.Echo/Unary';
 
@@ -23,7 +13,7 @@ describe('the handshake timeout', () => {
   afterEach(() => h.close());
 
   it('closes each of 100 connections that never send the preface, and one that sends only its 24 octets, while calls go on', async () => {
-    h = await echoWith({ handshakeTimeoutMs: 300 });
+    h = await startEchoWithPeers({ handshakeTimeoutMs: 300 });
     const silent = await Promise.all(Array.from({ length: 100 }, () => RawConnection.open(h.port)));
     const prefaceOnly = await RawConnection.open(h.port);
     prefaceOnly.write(PREFACE);
@@ -50,7 +40,7 @@ describe('connection idle and age limits', () => {
   afterEach(() => h.close());
 
   it('sends GOAWAY NO_ERROR to a connection idle past maxConnectionIdleMs; the grpc-js client reconnects for its next call', async () => {
-    h = await echoWith({ maxConnectionIdleMs: 300 });
+    h = await startEchoWithPeers({ maxConnectionIdleMs: 300 });
     const raw = await RawConnection.handshake(h.port);
     raw.write(Buffer.concat([headersFrames(1, headerBlock(grpcRequestHeaders(UNARY))), emptyMessage(1)]));
     await until(() => raw.ended(1));
@@ -69,8 +59,8 @@ describe('connection idle and age limits', () => {
   });
 
   it('keeps an idle connection open when maxConnectionIdleMs is 0, past a shorter one on another server', async () => {
-    h = await echoWith({ maxConnectionIdleMs: 0 });
-    const other = await echoWith({ maxConnectionIdleMs: 300 });
+    h = await startEchoWithPeers({ maxConnectionIdleMs: 0 });
+    const other = await startEchoWithPeers({ maxConnectionIdleMs: 300 });
     const kept = await RawConnection.handshake(h.port);
     const closed = await RawConnection.handshake(other.port);
     await closed.whenClosed();
@@ -81,7 +71,7 @@ describe('connection idle and age limits', () => {
   });
 
   it('sends GOAWAY at maxConnectionAgeMs; a call in flight on that connection finishes within the grace', async () => {
-    h = await echoWith({ maxConnectionAgeMs: 300, maxConnectionAgeGraceMs: 5000 });
+    h = await startEchoWithPeers({ maxConnectionAgeMs: 300, maxConnectionAgeGraceMs: 5000 });
     const events: string[] = [];
     const call = rawCall(h.port, UNARY, grpcFrame(Buffer.from([0x18, 0xe8, 0x07]))); // delay_ms: 1000
     call.stream.session?.on('goaway', (code: number) => events.push(`goaway ${code}`));
@@ -97,7 +87,7 @@ describe('connection idle and age limits', () => {
   });
 
   it('cuts a call still running when the grace after the age GOAWAY ends, and serves on', async () => {
-    h = await echoWith({ maxConnectionAgeMs: 200, maxConnectionAgeGraceMs: 200 });
+    h = await startEchoWithPeers({ maxConnectionAgeMs: 200, maxConnectionAgeGraceMs: 200 });
     const call = rawCall(h.port, UNARY, grpcFrame(Buffer.from([0x18, 0x88, 0x27]))); // delay_ms: 5000
     const outcome = await call.response.then(
       (r) => `status ${r.status}`,

@@ -4,23 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import type { ServerConfig, ServerInterceptor } from '@switchboard/core';
 import { until } from '../../../testing/until';
-import { startEcho, unary, type EchoHarness } from './harness';
+import { startEchoWithPeers } from './echo-with-peers';
+import { unary, type EchoHarness } from './harness';
 import { ACK, FrameType, H2Error, PREFACE, RawConnection, emptyMessage, frame, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';
 
 const run = promisify(execFile);
 const UNARY = '/switchboard.test.Echo/Unary';
 const LIMIT = 16384;
-
-async function echoWith(config: Partial<ServerConfig['server']> = {}): Promise<EchoHarness & { peers: string[] }> {
-  const peers: string[] = [];
-  const recordPeer: ServerInterceptor = (call, next) => {
-    peers.push(call.ctx.peer);
-    return next(call);
-  };
-  return Object.assign(await startEcho({ config: { maxMetadataBytes: LIMIT, ...config }, interceptors: [recordPeer] }), { peers });
-}
 
 function outcome(call: Promise<unknown>): Promise<string> {
   return call.then(
@@ -62,7 +53,7 @@ describe('server.maxMetadataBytes', () => {
   afterEach(() => h.close());
 
   it('fails only a grpc-js call whose metadata is over the limit, with RESOURCE_EXHAUSTED; the calls beside it and after it go on, on the same connection', async () => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     await unary(h.client, 'Unary', { message: 'connected' });
     for (const size of [20_000, 60_000, 70_000]) {
       const beside = outcome(unary(h.client, 'Unary', { message: 'beside', delay_ms: 100 }));
@@ -77,7 +68,7 @@ describe('server.maxMetadataBytes', () => {
     ['after', true],
     ['before', false],
   ])('counts as HTTP/2 does %s the client acknowledged the setting: a header list of the limit is served, one octet more is reset', async (_when, acked) => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     const c = await rawConnection(h.port, acked);
     c.write(Buffer.concat([request(1, headersOfSize(LIMIT + 1)), request(3, headersOfSize(LIMIT))]));
     await until(() => c.ended(1) && c.ended(3));
@@ -89,7 +80,7 @@ describe('server.maxMetadataBytes', () => {
   });
 
   it('advertises the limit in SETTINGS_MAX_HEADER_LIST_SIZE', async () => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     const c = await rawConnection(h.port, false);
     await until(() => c.frames.some((f) => f.type === FrameType.SETTINGS));
     const settings = c.frames.find((f) => f.type === FrameType.SETTINGS)!.payload;
@@ -100,7 +91,7 @@ describe('server.maxMetadataBytes', () => {
   });
 
   it("resets a call with more fields than Node's maxHeaderListPairs (128) though under the byte limit", async () => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     const c = await rawConnection(h.port, true);
     const many = Array.from({ length: 130 }, (_, i) => [`x-f${i}`, 'v'] as const);
     c.write(Buffer.concat([request(1, [...grpcRequestHeaders(UNARY), ...many]), request(3, grpcRequestHeaders(UNARY))]));
@@ -116,7 +107,7 @@ describe("nghttp2's hard limit of 65,536 octets on one encoded header field", ()
   afterEach(() => h.close());
 
   it('resets a call with a field of 65,536 octets but ends the connection (GOAWAY COMPRESSION_ERROR) for 65,537; the server serves on', async () => {
-    h = await echoWith({ maxConnectionIdleMs: 300 });
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT, maxConnectionIdleMs: 300 });
     const c = await rawConnection(h.port, true);
     c.write(request(1, [...grpcRequestHeaders(UNARY), ['x-big', 'a'.repeat(65_536)]]));
     c.write(request(3, grpcRequestHeaders(UNARY)));
@@ -135,7 +126,7 @@ describe("nghttp2's hard limit of 65,536 octets on one encoded header field", ()
   });
 
   it('fails a grpc-js call of 300 KB metadata with INTERNAL and every call open on its connection; the next call reconnects', async () => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     await unary(h.client, 'Unary', { message: 'connected' });
     const beside = outcome(unary(h.client, 'Unary', { message: 'beside', delay_ms: 200 }));
     await expect(outcome(unary(h.client, 'Unary', { message: 'big' }, { metadata: withBig(300_000) }))).resolves.toBe('INTERNAL');
@@ -150,7 +141,7 @@ describe('independent clients and the limit', () => {
   afterEach(() => h.close());
 
   it('python3-grpcio (C core) sends it anyway and gets RESOURCE_EXHAUSTED for that call only, UNAVAILABLE past 64 KiB', async () => {
-    h = await echoWith({ maxConnectionIdleMs: 300 });
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT, maxConnectionIdleMs: 300 });
     const script = path.join(__dirname, 'metadata-peers', 'metadata_client.py');
     const { stdout } = await run('/usr/bin/python3', [script, `127.0.0.1:${h.port}`, '20000,60000,300000'], { timeout: 30_000 });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { size: number; big: { code: string }; after: { code: string } });
@@ -162,7 +153,7 @@ describe('independent clients and the limit', () => {
   });
 
   it('the grpc-go client respects SETTINGS_MAX_HEADER_LIST_SIZE: it fails the call itself (INTERNAL, its choice) and sends the next', async () => {
-    h = await echoWith();
+    h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     const client = await buildGoClient();
     const { stdout } = await run(client, ['--target', `127.0.0.1:${h.port}`, '--sizes', '20000,60000,300000'], { timeout: 30_000 });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { size: number; big: { code: string; details: string }; after: { code: string } });

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { until } from '../../../testing/until';
 
 /** The 24 octets every HTTP/2 client connection starts with (RFC 9113 §3.4). */
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -125,6 +126,7 @@ export class RawConnection {
   /** Octets received after the connection ended abnormally (ECONNRESET), if it did. */
   error: Error | undefined;
   private pending = Buffer.alloc(0);
+  private pings = 0;
   private readonly closedPromise: Promise<void>;
 
   private constructor(readonly socket: net.Socket) {
@@ -190,6 +192,15 @@ export class RawConnection {
         f.streamId === streamId &&
         (f.type === FrameType.RST_STREAM || ((f.type === FrameType.HEADERS || f.type === FrameType.DATA) && (f.flags & END_STREAM) !== 0)),
     );
+  }
+
+  /** Sends a PING and resolves once its ACK is back (the server has read all sent before it), or the connection is closed. */
+  async roundTrip(): Promise<void> {
+    const data = Buffer.alloc(8);
+    data.writeUInt32BE(++this.pings);
+    this.write(frame(FrameType.PING, 0, 0, data));
+    const acked = (): boolean => this.frames.some((f) => f.type === FrameType.PING && (f.flags & ACK) !== 0 && f.payload.equals(data));
+    await until(() => this.closed || acked(), 5000, 'PING ACK');
   }
 
   destroy(): void {
