@@ -69,29 +69,43 @@ export function guardConnections(server: grpc.Server, options: ConnectionGuardOp
 function guardSession(session: http2.ServerHttp2Session, options: ConnectionGuardOptions, isNew: boolean): void {
   const peer = `${session.socket.remoteAddress}:${session.socket.remotePort}`;
   // A session already open when the guard came may have had its SETTINGS: no handshake timer for it.
-  if (isNew) {
-    const handshake = setTimeout(() => {
-      options.logger.debug({ peer, handshakeTimeoutMs: options.handshakeTimeoutMs }, 'no HTTP/2 preface in time; connection closed');
-      session.destroy();
-    }, options.handshakeTimeoutMs);
-    handshake.unref();
-    const settled = (): void => clearTimeout(handshake);
-    session.once('remoteSettings', settled);
-    session.once('close', settled);
-  }
+  if (isNew) limitHandshake(session, options, peer);
+  limitHeaderList(session, options.maxMetadataBytes, isNew);
+  watchStreams(session, options, peer);
+}
 
+function limitHandshake(session: http2.ServerHttp2Session, options: ConnectionGuardOptions, peer: string): void {
+  const handshake = setTimeout(() => {
+    options.logger.debug({ peer, handshakeTimeoutMs: options.handshakeTimeoutMs }, 'no HTTP/2 preface in time; connection closed');
+    session.destroy();
+  }, options.handshakeTimeoutMs);
+  handshake.unref();
+  const settled = (): void => clearTimeout(handshake);
+  session.once('remoteSettings', settled);
+  session.once('close', settled);
+}
+
+/** Node's own check of the header list starts once the client has acknowledged our SETTINGS; this one covers the time before. */
+function limitHeaderList(session: http2.ServerHttp2Session, maxBytes: number, isNew: boolean): void {
   const checkHeaders = (stream: http2.ServerHttp2Stream, _headers: unknown, _flags: unknown, rawHeaders: string[]): void => {
     let bytes = 0;
     for (const field of rawHeaders) bytes += field.length;
     bytes += (rawHeaders.length / 2) * 32;
-    if (bytes > options.maxMetadataBytes) stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    if (bytes > maxBytes) stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
   };
   session.prependListener('stream', checkHeaders);
   if (isNew) session.once('localSettings', () => session.off('stream', checkHeaders));
+}
 
+/** Counts the streams open and those the client reset; see {@link ResetBudget} and {@link closeEndsIdle}. */
+function watchStreams(session: http2.ServerHttp2Session, options: ConnectionGuardOptions, peer: string): void {
   const budget = new ResetBudget();
+  const calls = { open: 0 };
+  closeEndsIdle(session, calls);
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    calls.open++;
     stream.once('close', () => {
+      calls.open--;
       if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR || session.closed || !budget.spend()) return;
       options.logger.debug({ peer }, 'many streams reset by the client; connection asked to go away');
       // Not from inside the stream's close: nghttp2 is still in its callback there.
@@ -103,4 +117,24 @@ function guardSession(session: http2.ServerHttp2Session, options: ConnectionGuar
       });
     });
   });
+}
+
+/**
+ * Node ends a gracefully closed session once its native side has no stream
+ * left, and that side counts a stream whose HEADERS block has begun but not
+ * ended (no END_HEADERS yet), which JavaScript never sees: a peer that stops
+ * there would hold the connection open for good, past the idle limit that
+ * closed it. So `close()` with no call open ends the session at once; the
+ * GOAWAY is still sent first.
+ */
+function closeEndsIdle(session: http2.ServerHttp2Session, calls: { readonly open: number }): void {
+  const close = session.close.bind(session);
+  session.close = (callback?: () => void): void => {
+    close(callback);
+    if (calls.open === 0) {
+      setImmediate(() => {
+        if (!session.destroyed) session.destroy();
+      });
+    }
+  };
 }

@@ -25,6 +25,7 @@ export const H2Error = {
   CANCEL: 8,
   COMPRESSION_ERROR: 9,
   ENHANCE_YOUR_CALM: 11,
+  FLOW_CONTROL_ERROR: 3,
 } as const;
 
 export const END_STREAM = 0x1;
