@@ -51,7 +51,8 @@ export function http2ServersOf(server: grpc.Server): Map<http2.Http2Server, Http
  *   the client) once the client has acknowledged that setting; before that,
  *   nghttp2 still applies its default, so the same reset is made here;
  * - resets: see {@link ResetBudget}; the connection is sent GOAWAY NO_ERROR
- *   before nghttp2's reset limit would end it with INTERNAL_ERROR.
+ *   before nghttp2's reset limit would end it with INTERNAL_ERROR;
+ * - closing: see {@link closeEndsIdle}.
  *
  * @internal
  */
