@@ -55,7 +55,7 @@ describe('switchboard start', () => {
     expect(await p.exited).toBe(1);
     const { stderr, stdout } = p.out();
     expect(stderr).toContain("server.prot: unknown key (value 1); allowed under 'server'");
-    expect(stderr).toContain('orders.addOrderDelayMs: must be an integer of 0 or more: value was "slow"');
+    expect(stderr).toContain('orders.addOrderDelayMs: must be a whole number of milliseconds from 0 to 2147483647: value was "slow"');
     expect(stdout).not.toContain('listening');
     expect(await portIsFree(50999)).toBe(true);
   });
