@@ -2,11 +2,12 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SwitchboardError, type Logger } from '@switchboard/core';
+import { NEVER_MS } from './connection-options';
 import { ResetBudget } from './reset-budget';
 
 /** Options of {@link guardConnections}. */
 export interface ConnectionGuardOptions {
-  /** A connection that has not sent the HTTP/2 preface and its SETTINGS within this long is closed. */
+  /** A connection that has not sent the HTTP/2 preface and its SETTINGS within this long is closed; from 2^31 - 1 ms on (past a timer's reach), never. */
   readonly handshakeTimeoutMs: number;
   /** The largest request header list, counted as HTTP/2 does (name + value + 32 per field). */
   readonly maxMetadataBytes: number;
@@ -70,7 +71,7 @@ export function guardConnections(server: grpc.Server, options: ConnectionGuardOp
 function guardSession(session: http2.ServerHttp2Session, options: ConnectionGuardOptions, isNew: boolean): void {
   const peer = `${session.socket.remoteAddress}:${session.socket.remotePort}`;
   // A session already open when the guard came may have had its SETTINGS: no handshake timer for it.
-  if (isNew) limitHandshake(session, options, peer);
+  if (isNew && options.handshakeTimeoutMs < NEVER_MS) limitHandshake(session, options, peer);
   limitHeaderList(session, options.maxMetadataBytes, isNew);
   watchStreams(session, options, peer);
 }

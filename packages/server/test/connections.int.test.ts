@@ -100,3 +100,19 @@ describe('connection idle and age limits', () => {
     await expect(unary(h.client, 'Unary', { message: 'after' })).resolves.toMatchObject({ message: 'after' });
   });
 });
+
+describe('a handshake timeout past what a timer can wait', () => {
+  it('is read as no timeout, not as one that fires at once', async () => {
+    const h = await startEchoWithPeers({ handshakeTimeoutMs: 2 ** 31 });
+    try {
+      const silent = await RawConnection.open(h.port);
+      // Node would run an overlong timer after 1 ms (and close every connection); a call takes longer than that.
+      await until(() => silent.frames.length > 0);
+      await expect(unary(h.client, 'Unary', { message: 'meanwhile' }, { deadlineMs: 2000 })).resolves.toMatchObject({ message: 'meanwhile' });
+      expect(silent.closed).toBe(false);
+      silent.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+});
