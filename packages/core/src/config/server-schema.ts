@@ -58,7 +58,9 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     maxConcurrentStreams: { doc: 'Calls at once on one connection.', format: 'http2-setting', default: 100 },
     maxMetadataBytes: {
       doc:
-        "Largest request metadata (headers) accepted on one call, in bytes as HTTP/2 counts them; a larger one fails only that call with RESOURCE_EXHAUSTED.",
+        'Largest request metadata (headers) accepted on one call, in bytes as HTTP/2 counts them (name + value + 32 per field); ' +
+        'a larger one fails only that call with RESOURCE_EXHAUSTED. Node also caps a call at 128 fields, and one field over ' +
+        '65,536 octets as encoded on the wire ends the whole connection (a fixed limit of nghttp2).',
       format: 'http2-setting',
       default: 16384,
     },
