@@ -1,4 +1,4 @@
-import { grpcFrame, rawCall, type RawResponse } from '../../server/test/raw-http2';
+import { grpcFrame, rawCall, type RawResponse } from '../../../testing/raw-http2';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 /** A protobuf string field 1 (`StringValue.value`, `Order.id`). */

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { grpcFrame, rawCall, type RawResponse } from '../../server/test/raw-http2';
+import { grpcFrame, rawCall, type RawResponse } from '../../../testing/raw-http2';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 const GET_ORDER = '/ecommerce.OrderManagement/getOrder';

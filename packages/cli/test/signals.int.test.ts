@@ -1,4 +1,4 @@
-import { grpcFrame, rawCall } from '../../server/test/raw-http2';
+import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 /** ecommerce.Order { id: "7" } */

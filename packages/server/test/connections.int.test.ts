@@ -4,7 +4,7 @@ import { until } from '../../../testing/until';
 import { startEchoWithPeers } from './echo-with-peers';
 import { unary, type EchoHarness } from './harness';
 import { FrameType, H2Error, PREFACE, RawConnection, emptyMessage, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';
-import { grpcFrame, rawCall } from './raw-http2';
+import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 const UNARY = '/switchboard.test.Echo/Unary';
 

@@ -3,7 +3,7 @@ import { Code, RpcError, Service, UseInterceptors, observe, type ServerIntercept
 import { Echo, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
 import { until } from '../../../testing/until';
-import { grpcFrame, rawCall } from './raw-http2';
+import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 function tracer(name: string, log: string[]): ServerInterceptor {
   return async function* (call, next) {

@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { Echo } from '../../../testing/echo/echo-service';
 import { startEcho, unary, type EchoHarness } from './harness';
-import { grpcFrame, rawCall } from './raw-http2';
+import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 
