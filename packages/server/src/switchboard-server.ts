@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import {
   Code,
   RpcError,
@@ -17,6 +16,7 @@ import { guardConnections, http2ServersOf } from './connection-guard';
 import { grpcServerOptions } from './connection-options';
 import { checkGrpcTimeout } from './grpc-timeout';
 import { adaptHandler, type AnyHandler } from './method-handler';
+import { createReflection } from './reflection';
 import type { ServerCallContext } from './server-call-context';
 
 /** How long connections get to close once no call is in flight. */
@@ -108,7 +108,7 @@ export class SwitchboardServer {
     const { host, port, health, reflection } = this.options.config;
     if (health) this.health.addToServer(this.server);
     if (reflection && this.protos.length > 0) {
-      new ReflectionService(Object.assign({}, ...this.protos) as PackageDefinition).addToServer(this.server);
+      createReflection(this.protos, { health }).addToServer(this.server);
     }
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
