@@ -1,3 +1,5 @@
+export { createClient } from './create-client';
+export type { CreateClientOptions, StandaloneClient } from './create-client';
 export { defineClient, clientsSchema } from './define-client';
 export type { ClientDeclaration } from './define-client';
 export { registerClients, closeClients, effectiveClientConfig } from './register-clients';

@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
-import { SwitchboardError, bindValue, createToken, enableCallScope, explicitKeys, resolve, type ClientInterceptor } from '@switchboard/core';
+import { SwitchboardError, bindValue, createToken, enableCallScope, explicitKeys, resolve, type ClientInterceptor, type ServiceDescriptor } from '@switchboard/core';
 import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
-import { ChannelPool } from './channel-pool';
+import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import type { ClientDeclaration } from './define-client';
-import { createStub } from './stub';
+import { createStub, type Client } from './stub';
 
 /** Options of {@link registerClients}. */
 export interface RegisterClientsOptions {
@@ -43,9 +43,6 @@ export function registerClients(
   declarations: readonly ClientDeclaration[],
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
-  installLb();
-  // Calls made inside handlers find their incoming call through the call scope.
-  enableCallScope();
   if (config.resolvers?.etcd) useEtcd(config.resolvers.etcd);
   const named = options.named ?? {};
   const problems: string[] = [];
@@ -61,21 +58,39 @@ export function registerClients(
     const clientConfig = effectiveClientConfig(config, d.name) ?? own;
     problems.push(...crossCheck(d.name, clientConfig, { resolvers: config.resolvers }));
     for (const name of clientConfig.interceptors) if (!(name in named)) problems.push(unknownName(`clients.${d.name}.interceptors`, name));
-    return { declaration: d, config: clientConfig };
+    const interceptors = [...(options.interceptors ?? []), ...[...everyClient, ...clientConfig.interceptors].map((n) => named[n]!)];
+    return { name: d.name, service: d.service, config: clientConfig, interceptors };
   });
   if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid client configuration:\n  ${problems.join('\n  ')}`);
 
-  const pool = new ChannelPool(entries.map((e) => ({ name: e.declaration.name, service: e.declaration.service, config: e.config })));
-  for (const { declaration, config: clientConfig } of entries) {
-    const channel = pool.channel(declaration.name);
-    const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
-    const interceptors = [...(options.interceptors ?? []), ...[...everyClient, ...clientConfig.interceptors].map((n) => named[n]!)];
-    bindValue(container, declaration.token, createStub({ name: declaration.name, service: declaration.service, config: clientConfig, client, interceptors }));
-  }
+  const { pool, stubs } = openClients(entries);
+  declarations.forEach((d, i) => bindValue(container, d.token, stubs[i]));
   const runtime: ClientRuntime = { layout: pool.layout, close: () => pool.close() };
   if (container.isBound(RuntimeToken.id)) resolve(container, RuntimeToken).push(runtime);
   else bindValue(container, RuntimeToken, [runtime]);
   return runtime;
+}
+
+/** A client whose configuration has been checked, with the interceptors it runs. @internal */
+export interface CheckedClient extends PooledClient {
+  readonly interceptors: readonly ClientInterceptor[];
+}
+
+/**
+ * The channels and stubs of checked clients, stubs in the order given: the
+ * one way every client is made, injected or not. @internal
+ */
+export function openClients(clients: readonly CheckedClient[]): { pool: ChannelPool; stubs: Client<ServiceDescriptor<unknown, unknown>>[] } {
+  installLb();
+  // Calls made inside handlers find their incoming call through the call scope.
+  enableCallScope();
+  const pool = new ChannelPool(clients);
+  const stubs = clients.map((c) => {
+    const channel = pool.channel(c.name);
+    const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
+    return createStub<ServiceDescriptor<unknown, unknown>>({ ...c, client });
+  });
+  return { pool, stubs };
 }
 
 let etcdInUse: string | undefined;

@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SwitchboardError, loadConfig, type ClientInterceptor, type ConfigSchema, type ServiceDescriptor } from '@switchboard/core';
+import { clientConfigSchema, crossCheck, type ClientConfig } from './client-config';
+import { openClients } from './register-clients';
+import type { Client } from './stub';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * What {@link createClient} takes: `target`, any key of a client's config
+ * (left out: the schema's default; objects merge key by key, so
+ * `retry: { maxAttempts: 3 }` keeps the default backoffs), and the client's
+ * interceptors as functions, outermost first.
+ */
+export type CreateClientOptions = { readonly target: string; readonly interceptors?: readonly ClientInterceptor[] } & DeepPartial<
+  Omit<ClientConfig, 'target' | 'interceptors'>
+>;
+
+/** A client made by {@link createClient}: the typed stub and `close()`. */
+export type StandaloneClient<S> = Client<S> & {
+  /** Closes the client's channel: calls still running go on to their end; later calls fail CANCELLED. Again is a no-op. */
+  readonly close: () => void;
+};
+
+/**
+ * Makes a client of `service` without a container or config files: the way
+ * to call a service from a script or a test. The stub is the one an injected
+ * client gets (deadlines, retries, hedging, compression, balancing, and
+ * propagation inside handlers); its options are checked as a config file's
+ * `clients.<name>` would be, every problem reported at once as
+ * `SB_ERR_CONFIG`. Each call opens its own channel.
+ *
+ * @example
+ * import { createClient } from '@switchboard/client';
+ * const greeter = createClient(Greeter, { target: 'dns:///localhost:50051', deadlineMs: 2000, compression: 'gzip' });
+ * try {
+ *   const { message } = await greeter.SayHello({ name: 'Ada' });
+ * } finally {
+ *   greeter.close();
+ * }
+ */
+export function createClient<S extends ServiceDescriptor<unknown, unknown>>(service: S, options: CreateClientOptions): StandaloneClient<S> {
+  if (service.methods.has('close')) {
+    throw new SwitchboardError('SB_ERR_DEFINITION', `${service.fullName} has a method named 'close', which createClient's close() would hide: inject it with defineClient and registerClients`);
+  }
+  const { interceptors = [], ...keys } = options;
+  const name = service.fullName.slice(service.fullName.lastIndexOf('.') + 1);
+  const config = checkedConfig(service, name, keys);
+  const { pool, stubs } = openClients([{ name, service, config, interceptors }]);
+  return Object.freeze({ ...stubs[0], close: () => pool.close() }) as StandaloneClient<S>;
+}
+
+/**
+ * `keys` over the schema's defaults, checked by the loader a config file goes
+ * through, under `clients.<name>`, then by the rules across keys.
+ */
+function checkedConfig(service: ServiceDescriptor<unknown, unknown>, name: string, keys: object): ClientConfig {
+  const schema = { clients: { [name]: clientConfigSchema(service) } } as unknown as ConfigSchema<{ clients: Record<string, ClientConfig> }>;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-create-client-'));
+  const file = path.join(dir, 'default.json');
+  let config: ClientConfig;
+  try {
+    fs.writeFileSync(file, JSON.stringify({ clients: { [name]: keys } }));
+    config = loadConfig(schema, { argv: [], env: {}, configDir: dir }).clients[name]!;
+  } catch (error) {
+    if (!(error instanceof SwitchboardError) || error.code !== 'SB_ERR_CONFIG') throw error;
+    // The file is this function's way into the loader: name the options instead.
+    throw new SwitchboardError('SB_ERR_CONFIG', error.message.slice('SB_ERR_CONFIG: '.length).replaceAll(file, 'createClient options'), { cause: error });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const problems = crossCheck(name, config);
+  if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid createClient options:\n  ${problems.join('\n  ')}`);
+  return config;
+}
