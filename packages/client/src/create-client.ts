@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { SwitchboardError, loadConfig, type ClientInterceptor, type ConfigSchema, type ServiceDescriptor } from '@switchboard/core';
 import { clientConfigSchema, crossCheck, type ClientConfig } from './client-config';
 import { openClients } from './register-clients';
@@ -58,19 +55,8 @@ export function createClient<S extends ServiceDescriptor<unknown, unknown>>(serv
  */
 function checkedConfig(service: ServiceDescriptor<unknown, unknown>, name: string, keys: object): ClientConfig {
   const schema = { clients: { [name]: clientConfigSchema(service) } } as unknown as ConfigSchema<{ clients: Record<string, ClientConfig> }>;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-create-client-'));
-  const file = path.join(dir, 'default.json');
-  let config: ClientConfig;
-  try {
-    fs.writeFileSync(file, JSON.stringify({ clients: { [name]: keys } }));
-    config = loadConfig(schema, { argv: [], env: {}, configDir: dir }).clients[name]!;
-  } catch (error) {
-    if (!(error instanceof SwitchboardError) || error.code !== 'SB_ERR_CONFIG') throw error;
-    // The file is this function's way into the loader: name the options instead.
-    throw new SwitchboardError('SB_ERR_CONFIG', error.message.slice('SB_ERR_CONFIG: '.length).replaceAll(file, 'createClient options'), { cause: error });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const config = loadConfig(schema, { argv: [], env: {}, configDir: null, values: { tree: { clients: { [name]: keys } }, origin: 'createClient options' } })
+    .clients[name]!;
   const problems = crossCheck(name, config);
   if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid createClient options:\n  ${problems.join('\n  ')}`);
   return config;

@@ -260,3 +260,29 @@ describe('loadConfig checks hosts and sizes', () => {
     expect(lineOf(message, 'server.maxMetadataBytes')).toContain('value was 0');
   });
 });
+
+describe('loadConfig given values as an object', () => {
+  it('checks them like a file, names them by their origin, and reads no config files with configDir null', () => {
+    const cwd = process.cwd();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-values-'));
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.writeFileSync(path.join(dir, 'config', 'default.json'), JSON.stringify({ server: { port: 1234 } }));
+    process.chdir(dir);
+    try {
+      const ok = loadConfig(serverConfigSchema, { argv: [], env: {}, configDir: null, values: { tree: { server: { shutdownGraceMs: 5 } }, origin: 'my options' } });
+      expect([ok.server.port, ok.server.shutdownGraceMs]).toEqual([50051, 5]);
+      let error: unknown;
+      try {
+        loadConfig(serverConfigSchema, { argv: [], env: {}, configDir: null, values: { tree: { server: { port: Number.NaN, health: 'yes' } }, origin: 'my options' } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SwitchboardError);
+      expect((error as Error).message).toContain('(from defaults, environment, my options)');
+      expect((error as Error).message).toMatch(/server\.port: .*value was NaN \(from my options\)/);
+      expect((error as Error).message).toMatch(/server\.health: .*value was "yes" \(from my options\)/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

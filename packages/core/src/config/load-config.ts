@@ -11,8 +11,13 @@ export interface ConfigSources {
   argv?: readonly string[];
   /** Environment variables, for the keys whose schema names an `env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The folder holding `default.json` and `<NODE_ENV>.json`; default `<cwd>/config`. */
-  configDir?: string;
+  /** The folder holding `default.json` and `<NODE_ENV>.json`; default `<cwd>/config`; null reads no files. */
+  configDir?: string | null;
+  /**
+   * Values given as an object (a program's own options), applied last and
+   * checked like a file's; `origin` names them in error messages.
+   */
+  values?: { readonly tree: object; readonly origin: string };
 }
 
 type Tree = { [key: string]: unknown };
@@ -50,9 +55,9 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
   addFormats();
   const env = sources.env ?? process.env;
   const argv = sources.argv ?? process.argv.slice(2);
-  const dir = sources.configDir ?? env['SWITCHBOARD_CONFIG_DIR'] ?? path.join(process.cwd(), 'config');
-  const files = [path.join(dir, 'default.json')];
-  if (env['NODE_ENV']) files.push(path.join(dir, `${env['NODE_ENV']}.json`));
+  const dir = sources.configDir === null ? undefined : (sources.configDir ?? env['SWITCHBOARD_CONFIG_DIR'] ?? path.join(process.cwd(), 'config'));
+  const files = dir === undefined ? [] : [path.join(dir, 'default.json')];
+  if (dir !== undefined && env['NODE_ENV']) files.push(path.join(dir, `${env['NODE_ENV']}.json`));
 
   let config: convict.Config<T>;
   try {
@@ -83,6 +88,12 @@ export function loadConfig<T>(schema: convict.Schema<T>, sources: ConfigSources 
     for (const [key] of leaves(tree)) origins.set(key, explicitFile);
     for (const [key, value] of assignments(schema, tree)) set(config, key, value);
     loaded.push(explicitFile);
+  }
+  if (sources.values !== undefined) {
+    const { tree, origin } = sources.values;
+    for (const [key] of leaves(tree as Tree)) origins.set(key, origin);
+    for (const [key, value] of assignments(schema, tree as Tree)) set(config, key, value);
+    loaded.push(origin);
   }
 
   const properties = config.getProperties();
