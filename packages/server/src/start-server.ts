@@ -13,13 +13,19 @@ import {
   type ServerConfig,
   type ServerInterceptor,
 } from '@switchboard/core';
+import { metricsConfigSchema, type MetricsConfig } from './metrics-config';
+import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
+import { createServerMetrics } from './server-metrics';
 import { SwitchboardServer } from './switchboard-server';
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
   /** The apps to serve, on one server. */
   readonly modules: readonly AnyAppModule[];
-  /** Global interceptors, outermost first; each module's own come after these. */
+  /**
+   * Global interceptors, outermost first; each module's own come after these.
+   * With `metrics.enabled`, the metrics interceptor comes before all of them.
+   */
   readonly interceptors?: readonly ServerInterceptor[];
   /** Where config comes from; defaults to this process's argv, env and `./config`. */
   readonly config?: ConfigSources;
@@ -31,7 +37,9 @@ export interface StartOptions {
 export interface RunningServer {
   readonly port: number;
   readonly address: string;
-  readonly config: Readonly<ServerConfig>;
+  /** The port of the metrics endpoint, when `metrics.enabled`. */
+  readonly metricsPort?: number;
+  readonly config: Readonly<ServerConfig & MetricsConfig>;
   readonly container: Container;
   readonly server: SwitchboardServer;
   readonly logger: Logger;
@@ -50,7 +58,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const schema = mergeSchemas(options.modules);
-  const config = loadConfig(schema, options.config) as Readonly<ServerConfig>;
+  const config = loadConfig(schema, options.config) as Readonly<ServerConfig & MetricsConfig>;
   const logger = options.logger ?? createLogger(config);
 
   const container = new Container();
@@ -61,26 +69,36 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
   }
 
+  const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
   const server = new SwitchboardServer({
     config: config.server,
     logger,
-    interceptors: [...(options.interceptors ?? []), ...options.modules.flatMap((m) => m.interceptors?.(container) ?? [])],
+    interceptors: [
+      // Outermost, so that it sees the status every other interceptor settled on.
+      ...(metrics ? [metrics.interceptor] : []),
+      ...(options.interceptors ?? []),
+      ...options.modules.flatMap((m) => m.interceptors?.(container) ?? []),
+    ],
   });
   for (const module of options.modules) {
     for (const service of module.services) server.addService(container.get(service));
   }
   const port = await server.listen();
+  let endpoint: MetricsEndpoint | undefined;
   try {
+    if (metrics) endpoint = await serveMetrics(metrics.registry, config.metrics);
     for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
   } catch (error) {
     // A server nobody can reach to stop must not stay behind.
     await server.shutdown(0);
+    await endpoint?.close();
     for (const module of [...options.modules].reverse()) await module.dispose?.(container);
     throw error;
   }
   return {
     port,
     address: `${config.server.host}:${port}`,
+    ...(endpoint ? { metricsPort: endpoint.port } : {}),
     config,
     container,
     server,
@@ -93,7 +111,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           logger.warn({ err: error, module: module.name }, 'stopping hook failed');
         }
       }
-      await server.shutdown(graceMs);
+      try {
+        await server.shutdown(graceMs);
+      } finally {
+        // After the grace period, so that a scrape during it still sees the calls ending.
+        await endpoint?.close();
+      }
       for (const module of [...options.modules].reverse()) await module.dispose?.(container);
     },
   };
@@ -177,6 +200,7 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
     }
   };
   merge(schema, serverConfigSchema, 'server', '');
+  merge(schema, metricsConfigSchema, 'server', '');
   for (const module of modules) merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
   return schema;
 }
