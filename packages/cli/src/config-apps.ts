@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SwitchboardError, defineModule, loadConfig, type ConfigSchema } from '@switchboard/core';
+import { configFlag, defineModule, loadConfig, readConfigFile, type ConfigSchema } from '@switchboard/core';
 
 /** An app to serve: its spec, the folder a relative spec starts from, and where it was named. */
 export interface AppSpec {
@@ -59,7 +59,7 @@ export function appsFromConfig(sources: AppSources = {}): AppSpec[] {
   }
   const text = env[VARIABLE];
   if (text !== undefined) winner = { text };
-  const explicit = configFile(sources.argv ?? process.argv.slice(2), cwd);
+  const explicit = configFlag(sources.argv ?? process.argv.slice(2), cwd);
   if (explicit !== undefined) winner = fileApps(explicit) ?? winner;
   if (winner === undefined) return [];
 
@@ -76,36 +76,6 @@ export function appsFromConfig(sources: AppSources = {}): AppSpec[] {
 
 /** The `apps` a config file sets, if it sets them. */
 function fileApps(file: string): { value: unknown; file: string } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new SwitchboardError('SB_ERR_CONFIG', `cannot read config file ${file}: ${(cause as Error).message}`, { cause });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new SwitchboardError('SB_ERR_CONFIG', `config file ${file} is not valid JSON: ${(cause as Error).message}`, { cause });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SwitchboardError('SB_ERR_CONFIG', `config file ${file} must hold a JSON object`);
-  }
-  return 'apps' in parsed ? { value: parsed.apps, file } : undefined;
-}
-
-/** The file of `--config FILE` or `--config=FILE`, resolved from `cwd`; given twice or without a name, an error. */
-function configFile(argv: readonly string[], cwd: string): string | undefined {
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const name = arg === '--config' ? argv[++i] : arg.startsWith('--config=') ? arg.slice('--config='.length) : undefined;
-    if (arg !== '--config' && name === undefined) continue;
-    if (name === undefined || name === '' || name.startsWith('-')) {
-      throw new SwitchboardError('SB_ERR_CONFIG', `--config needs a file name${name ? ` (got '${name}')` : ''}`);
-    }
-    files.push(path.resolve(cwd, name));
-  }
-  if (files.length > 1) throw new SwitchboardError('SB_ERR_CONFIG', `--config is given ${files.length} times (${files.join(', ')}): give one file`);
-  return files[0];
+  const tree = readConfigFile(file);
+  return 'apps' in tree ? { value: tree['apps'], file } : undefined;
 }

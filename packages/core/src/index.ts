@@ -52,3 +52,4 @@ export { oneResult } from './one-result';
 export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
 export { allowTargetScheme } from './config/formats';
+export { configFlag, readJson as readConfigFile } from './config/load-config';

@@ -145,7 +145,8 @@ export function schemaDefaults<T>(schema: convict.Schema<T>): T {
 }
 
 /** The file of `--config FILE` or `--config=FILE`; given twice, an error rather than a silent choice of one. */
-function configFlag(argv: readonly string[]): string | undefined {
+/** The file `--config FILE` (or `--config=FILE`) names, resolved from `cwd`; given twice or without a name, an error. @internal */
+export function configFlag(argv: readonly string[], cwd: string = process.cwd()): string | undefined {
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -154,17 +155,18 @@ function configFlag(argv: readonly string[]): string | undefined {
       if (next === undefined || next === '' || next.startsWith('-')) {
         throw new SwitchboardError('SB_ERR_CONFIG', `--config needs a file name${next === undefined ? '' : ` (got '${next}')`}`);
       }
-      files.push(path.resolve(next));
+      files.push(path.resolve(cwd, next));
     } else if (arg.startsWith('--config=')) {
       if (arg === '--config=') throw new SwitchboardError('SB_ERR_CONFIG', '--config needs a file name');
-      files.push(path.resolve(arg.slice('--config='.length)));
+      files.push(path.resolve(cwd, arg.slice('--config='.length)));
     }
   }
   if (files.length > 1) throw new SwitchboardError('SB_ERR_CONFIG', `--config is given ${files.length} times (${files.join(', ')}): give one file`);
   return files[0];
 }
 
-function readJson(file: string): Tree {
+/** A config file's JSON object; a file that cannot be read or is not a JSON object is an SB_ERR_CONFIG naming it. @internal */
+export function readJson(file: string): Tree {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
