@@ -1,7 +1,7 @@
 import { LoggerToken, bindValue, defineModule, resolve } from '@switchboard/core';
 import { OrderManagementService } from './order-management-service';
 import { OrdersConfigToken, ordersConfigSchema, type OrdersConfig } from './orders-config';
-import { loggingInterceptor, streamMessageInterceptor } from './orders-interceptors';
+import { streamMessageInterceptor } from './orders-interceptors';
 import { OrderStore, OrderStoreToken } from './order-store';
 
 export { OrderManagement } from './orders-definition';
@@ -10,7 +10,7 @@ export { OrderStore, OrderStoreToken, SAMPLE_ORDERS } from './order-store';
 export type { StoredOrder } from './order-store';
 export { OrdersConfigToken, ordersConfigSchema } from './orders-config';
 export type { OrdersConfig } from './orders-config';
-export { loggingInterceptor, streamMessageInterceptor } from './orders-interceptors';
+export { streamMessageInterceptor } from './orders-interceptors';
 export type { Order, Order__Output } from './gen/ecommerce/Order';
 export type { CombinedShipment, CombinedShipment__Output } from './gen/ecommerce/CombinedShipment';
 export type { OrderManagementClient } from './gen/ecommerce/OrderManagement';
@@ -22,7 +22,7 @@ export const ordersModule = defineModule<OrdersConfig>({
   services: [OrderManagementService],
   interceptors(container) {
     const logger = resolve(container, LoggerToken);
-    return [loggingInterceptor(logger), streamMessageInterceptor(logger)];
+    return [streamMessageInterceptor(logger)];
   },
   register(container, config) {
     bindValue(container, OrderStoreToken, new OrderStore());

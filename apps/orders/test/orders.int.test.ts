@@ -12,7 +12,7 @@ const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(
 
 async function start(env: Record<string, string> = {}): Promise<{ running: RunningServer; client: OrderManagementClient }> {
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-'));
-  const running = await startServer({ modules: [ordersModule], config: { argv: [], env: { PORT: '0', ...env }, configDir }, logger });
+  const running = await startServer({ modules: [ordersModule], config: { argv: [], env: { PORT: '0', LOG_ACCESS: 'true', ...env }, configDir }, logger });
   const Client = grpc.makeClientConstructor(OrderManagement.definition, 'OrderManagement') as unknown as new (
     address: string,
     credentials: grpc.ChannelCredentials,

@@ -16,8 +16,9 @@ export interface AppModule<C = unknown> {
   /** The `@Service` classes this module serves. */
   readonly services: readonly (new (...args: never[]) => object)[];
   /**
-   * Interceptors for every call of this server, after those given to the
-   * server itself. Called once, after `register`, with the wired container.
+   * Interceptors for the calls of this module's services only, after the
+   * server's global ones and before each service's and method's own. Called
+   * once, after `register`, with the wired container.
    */
   interceptors?(container: Container): readonly ServerInterceptor[];
   /** Binds the module's own tokens. `config` is the whole validated configuration. */

@@ -13,6 +13,7 @@ import {
   type ServerConfig,
   type ServerInterceptor,
 } from '@switchboard/core';
+import { accessLogInterceptor } from './access-log';
 import { metricsConfigSchema, type MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
 import { createServerMetrics } from './server-metrics';
@@ -23,8 +24,11 @@ export interface StartOptions {
   /** The apps to serve, on one server. */
   readonly modules: readonly AnyAppModule[];
   /**
-   * Global interceptors, outermost first; each module's own come after these.
-   * With `metrics.enabled`, the metrics interceptor comes before all of them.
+   * Process-wide interceptors: they run for every call of every module,
+   * outermost first. With `metrics.enabled` the metrics interceptor comes
+   * before them, then (with `log.access.enabled`) the access log. A module's
+   * own (`AppModule.interceptors`) run only for that module's services, after
+   * these; then each service's and method's `@UseInterceptors`.
    */
   readonly interceptors?: readonly ServerInterceptor[];
   /** Where config comes from; defaults to this process's argv, env and `./config`. */
@@ -74,14 +78,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     config: config.server,
     logger,
     interceptors: [
-      // Outermost, so that it sees the status every other interceptor settled on.
+      // Outermost, so that they see the status every other interceptor settled on.
       ...(metrics ? [metrics.interceptor] : []),
+      ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
       ...(options.interceptors ?? []),
-      ...options.modules.flatMap((m) => m.interceptors?.(container) ?? []),
     ],
   });
   for (const module of options.modules) {
-    for (const service of module.services) server.addService(container.get(service));
+    const interceptors = module.interceptors?.(container) ?? [];
+    for (const service of module.services) server.addService(container.get(service), { interceptors });
   }
   const port = await server.listen();
   let endpoint: MetricsEndpoint | undefined;

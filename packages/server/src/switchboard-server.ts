@@ -70,9 +70,11 @@ export class SwitchboardServer {
   /**
    * Serves an instance of a `@Service` class. Every rpc of its proto must
    * have a handler; a missing one is an error naming the service, the method
-   * and the handlers that exist.
+   * and the handlers that exist. `options.interceptors` run for this
+   * service's calls only, after the global ones and before the service's and
+   * methods' own (`@UseInterceptors`): an app module's interceptors.
    */
-  addService(instance: object): void {
+  addService(instance: object, options: { readonly interceptors?: readonly ServerInterceptor[] } = {}): void {
     const cls = instance.constructor as new (...args: never[]) => object;
     const descriptor = readService(cls);
     if (this.services.includes(descriptor.fullName)) {
@@ -90,7 +92,7 @@ export class SwitchboardServer {
         );
       }
       implementation[method.name] = adaptHandler(method, (handler as AnyHandler).bind(instance), {
-        interceptors: [...(this.options.interceptors ?? []), ...readInterceptors(cls, method.name)],
+        interceptors: [...(this.options.interceptors ?? []), ...(options.interceptors ?? []), ...readInterceptors(cls, method.name)],
         tracker: this.tracker,
         logger: this.options.logger,
         halfCloseSettleMs: this.options.config.halfCloseSettleMs,

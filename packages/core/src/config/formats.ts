@@ -69,6 +69,7 @@ const FORMATS: Record<string, Format> = {
   // grpc-js adds up to +10 % jitter to the age before it arms a timer.
   'connection-age': duration(0, Math.floor(MAX_TIMER_MS / 1.1), ' (with up to 10 % jitter added, it must still fit a timer)'),
   multiplier: typed('decimal', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'must be a number above 0'),
+  fraction: typed('decimal', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'must be a number from 0 to 1'),
   host: typed('text', isHost, 'must be an IP address or a host name, without a port'),
   names: {
     env: 'list',

@@ -20,7 +20,11 @@ export interface ServerConfig {
     maxConnectionAgeGraceMs: number;
     keepalive: { timeMs: number; timeoutMs: number; permitWithoutCalls: boolean };
   };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** One info line (`msg: 'call'`) per call; see the server's README, "Access log". */
+    access: { enabled: boolean; sampleRate: number; slowMs: number };
+  };
 }
 
 const MIB = 1024 * 1024;
@@ -96,6 +100,15 @@ export const serverConfigSchema: Schema<ServerConfig> = {
       format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       default: 'info',
       env: 'LOG_LEVEL',
+    },
+    access: {
+      enabled: { doc: "Log one line per call at info level (msg 'call').", format: Boolean, default: false, env: 'LOG_ACCESS' },
+      sampleRate: {
+        doc: 'The share of successful calls logged, from 0 to 1; failed calls are always logged.',
+        format: 'fraction',
+        default: 1,
+      },
+      slowMs: { doc: 'Calls that take at least this long are always logged; 0 for off.', format: 'duration', default: 0 },
     },
   },
 };
