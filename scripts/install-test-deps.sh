@@ -4,7 +4,7 @@
 # Go with Debian's grpc-go, genproto, golang/protobuf 1.3 and its protoc
 # plugin (testing/go-peer, the second independent peer); etcd (a real
 # registry for discovery tests) and nginx (an LB proxy in front of several
-# servers). Runs apt-get only when something is missing; needs root (or sudo)
+# servers); openssl (certificates for the TLS tests). Runs apt-get only when something is missing; needs root (or sudo)
 # for that.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ missing=()
 [ -x "$PY" ] && "$PY" -c 'import grpc' 2>/dev/null || missing+=(python3-grpcio)
 [ -x "$PY" ] && "$PY" -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDescriptor } from '@switchboard/core';
 import type { ClientConfig } from './client-config';
+import { channelSecurity } from './client-tls';
 import { balancingConfig, channelOptions, methodConfigs, serviceConfig, type MethodConfigJson } from './service-config';
 import { channelTarget } from './target';
 
@@ -15,6 +16,7 @@ interface Group {
   readonly key: string;
   readonly target: string;
   readonly options: grpc.ChannelOptions;
+  readonly credentials: grpc.ChannelCredentials;
   readonly balancing: Record<string, object>;
   readonly services: Set<string>;
   readonly methods: MethodConfigJson[];
@@ -35,13 +37,15 @@ export class ChannelPool {
   constructor(clients: readonly PooledClient[]) {
     for (const client of clients) {
       const target = channelTarget(client.config.target);
-      const options = channelOptions(client.config);
+      const security = channelSecurity(client.name, client.config.tls);
+      const options = { ...channelOptions(client.config), ...security.options };
       const balancing = balancingConfig(client.config);
-      const key = JSON.stringify([target, balancing, options]);
+      // Clients with other TLS files never share a channel: its credentials are the first client's.
+      const key = JSON.stringify([target, balancing, options, client.config.tls]);
       const methods = methodConfigs(client.service, client.config);
       let group = this.groups.find((g) => g.key === key && !g.services.has(client.service.fullName));
       if (group === undefined) {
-        group = { key, target, options, balancing, services: new Set(), methods: [], clients: [] };
+        group = { key, target, options, credentials: security.credentials, balancing, services: new Set(), methods: [], clients: [] };
         this.groups.push(group);
       }
       group.services.add(client.service.fullName);
@@ -55,7 +59,7 @@ export class ChannelPool {
   channel(client: string): grpc.Channel {
     const group = this.byClient.get(client);
     if (group === undefined) throw new Error(`no channel planned for client '${client}'`);
-    group.channel ??= new grpc.Channel(group.target, grpc.credentials.createInsecure(), {
+    group.channel ??= new grpc.Channel(group.target, group.credentials, {
       ...group.options,
       'grpc.service_config': serviceConfig(group.balancing, group.methods),
     });

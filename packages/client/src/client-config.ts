@@ -52,7 +52,20 @@ export interface ClientConfig {
   maxSendMessageBytes: number;
   metadata: Record<string, string>;
   interceptors: string[];
+  /** TLS of the client's connections; every key empty (the default) is plaintext. */
+  tls: ClientTlsConfig;
   methods: Record<string, Partial<MethodConfig>>;
+}
+
+/** `clients.<name>.tls`: PEM files by path, empty for none. */
+export interface ClientTlsConfig {
+  /** Certificates the server's must chain to; empty with TLS on trusts Node's bundled roots. */
+  caFile: string;
+  /** Client certificate (mTLS), with keyFile. */
+  certFile: string;
+  keyFile: string;
+  /** The name the server's certificate is checked against, and the :authority sent, instead of the target's host. */
+  serverName: string;
 }
 
 const retrySchema = (defaults: { maxAttempts: number }) => ({
@@ -115,6 +128,12 @@ export function clientConfigSchema(service: ServiceDescriptor<unknown, unknown>,
     maxSendMessageBytes: { doc: 'Largest request sent.', format: 'positive-int', default: 4 * 1024 * 1024 },
     metadata: { doc: 'Metadata sent with every call (text values).', format: 'metadata-map', default: {} as Record<string, string> },
     interceptors: { doc: 'Names of registered client interceptors, outermost first.', format: 'names', default: [] as string[] },
+    tls: {
+      caFile: { doc: "PEM certificates the server's certificate must chain to; with all tls keys empty, plaintext.", format: String, default: '' },
+      certFile: { doc: 'PEM client certificate (mTLS); needs keyFile.', format: String, default: '' },
+      keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+      serverName: { doc: "Name checked against the server's certificate and sent as :authority instead of the target's host.", format: String, default: '' },
+    },
     methods,
   };
 }

@@ -87,6 +87,7 @@ export function openClients(clients: readonly CheckedClient[]): { pool: ChannelP
   const pool = new ChannelPool(clients);
   const stubs = clients.map((c) => {
     const channel = pool.channel(c.name);
+    // With channelOverride grpc-js ignores these credentials: the pool's channel carries the client's own (TLS or not).
     const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
     return createStub<ServiceDescriptor<unknown, unknown>>({ ...c, client });
   });

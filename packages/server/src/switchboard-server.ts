@@ -18,6 +18,7 @@ import { checkGrpcTimeout } from './grpc-timeout';
 import { adaptHandler, type AnyHandler } from './method-handler';
 import { createReflection } from './reflection';
 import type { ServerCallContext } from './server-call-context';
+import { serverCredentials } from './tls';
 
 /** How long connections get to close once no call is in flight. */
 const CLOSE_TIMEOUT_MS = 500;
@@ -114,7 +115,7 @@ export class SwitchboardServer {
     }
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, p) =>
+      this.server.bindAsync(address, serverCredentials(this.options.config.tls), (error, p) =>
         error ? reject(new SwitchboardError('SB_ERR_LISTEN', `cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(p),
       );
     });

@@ -19,6 +19,8 @@ export interface ServerConfig {
     maxConnectionAgeMs: number;
     maxConnectionAgeGraceMs: number;
     keepalive: { timeMs: number; timeoutMs: number; permitWithoutCalls: boolean };
+    /** TLS of the listening port; `certFile` and `keyFile` empty (the default) serve plaintext. */
+    tls: { certFile: string; keyFile: string; caFile: string; clientAuth: 'none' | 'require' };
   };
   log: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -92,6 +94,18 @@ export const serverConfigSchema: Schema<ServerConfig> = {
       timeMs: { doc: 'Ping an idle connection after this long (1 s at least, as grpc-go).', format: 'keepalive-time', default: 7200000 },
       timeoutMs: { doc: 'Close the connection if a ping is not answered in this long (1 s at least).', format: 'keepalive-timeout', default: 20000 },
       permitWithoutCalls: { doc: 'Ping connections that have no calls.', format: Boolean, default: false },
+    },
+    tls: {
+      certFile: { doc: 'PEM certificate chain of the server; empty (with keyFile) serves plaintext.', format: String, default: '', env: 'TLS_CERT_FILE' },
+      keyFile: { doc: 'PEM private key of certFile.', format: String, default: '', env: 'TLS_KEY_FILE' },
+      caFile: { doc: 'PEM certificates that client certificates must chain to; needed by clientAuth require.', format: String, default: '', env: 'TLS_CA_FILE' },
+      // grpc-js can only ask for a client certificate and reject a call without a valid one (Node's
+      // requestCert and rejectUnauthorized are one switch there), so "request but do not require" is not offered.
+      clientAuth: {
+        doc: 'none: no client certificate is asked for; require (mTLS): a client without a certificate signed by caFile is refused.',
+        format: ['none', 'require'],
+        default: 'none',
+      },
     },
   },
   log: {
