@@ -6,3 +6,4 @@ export { createServerMetrics } from './server-metrics';
 export type { ServerMetrics } from './server-metrics';
 export { metricsConfigSchema } from './metrics-config';
 export type { MetricsConfig } from './metrics-config';
+export { accessLogInterceptor } from './access-log';
