@@ -1,7 +1,5 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { SwitchboardError } from '@switchboard/core';
+import { SwitchboardError, readCertificate, readKeyPair } from '@switchboard/core';
 import type { ClientTlsConfig } from './client-config';
 
 /** What a channel is made with for one client's `tls`. @internal */
@@ -28,43 +26,12 @@ export function channelSecurity(name: string, tls: ClientTlsConfig, now: Date = 
     const [set, unset] = tls.certFile === '' ? ['keyFile', 'certFile'] : ['certFile', 'keyFile'];
     throw configError(`${at}.${unset}: required when ${set} is set`);
   }
-  const ca = tls.caFile === '' ? null : pemFile(`${at}.caFile`, tls.caFile, 'certificate', now).pem;
-  let pair: { key: Buffer; cert: Buffer } | undefined;
-  if (tls.certFile !== '') {
-    const cert = pemFile(`${at}.certFile`, tls.certFile, 'certificate', now);
-    const key = pemFile(`${at}.keyFile`, tls.keyFile, 'private key', now);
-    if (!cert.certificate!.checkPrivateKey(createPrivateKey(key.pem))) {
-      throw configError(`${at}.keyFile: the key in ${tls.keyFile} does not match the certificate in ${tls.certFile} (${at}.certFile)`);
-    }
-    pair = { key: key.pem, cert: cert.pem };
-  }
+  const ca = tls.caFile === '' ? null : readCertificate(`${at}.caFile`, tls.caFile, now).pem;
+  const pair = tls.certFile === '' ? undefined : readKeyPair(at, tls, now);
   // grpc-js checks the server's certificate against, and sends as :authority, these names when set.
   const options: grpc.ChannelOptions =
     tls.serverName === '' ? {} : { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName };
   return { credentials: grpc.credentials.createSsl(ca, pair?.key ?? null, pair?.cert ?? null), options };
-}
-
-/** Reads and parses a PEM file; a certificate must be in its validity period at `now`. */
-function pemFile(path: string, file: string, kind: 'certificate' | 'private key', now: Date): { pem: Buffer; certificate?: X509Certificate } {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(file);
-  } catch (error) {
-    throw configError(`${path}: cannot read ${file}: ${(error as Error).message}`, error);
-  }
-  try {
-    if (kind === 'private key') {
-      createPrivateKey(pem);
-      return { pem };
-    }
-    const certificate = new X509Certificate(pem);
-    if (new Date(certificate.validTo) < now) throw configError(`${path}: the certificate in ${file} expired on ${certificate.validTo}`);
-    if (new Date(certificate.validFrom) > now) throw configError(`${path}: the certificate in ${file} is not valid before ${certificate.validFrom}`);
-    return { pem, certificate };
-  } catch (error) {
-    if (error instanceof SwitchboardError) throw error;
-    throw configError(`${path}: ${file} holds no PEM ${kind}: ${(error as Error).message}`, error);
-  }
 }
 
 function configError(message: string, cause?: unknown): SwitchboardError {

@@ -53,3 +53,4 @@ export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
 export { allowTargetScheme } from './config/formats';
 export { configFlag, readJson as readConfigFile } from './config/load-config';
+export { readCertificate, readKeyPair } from './tls-files';

@@ -1,0 +1,58 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SwitchboardError } from './switchboard-error';
+
+/**
+ * Reads the first certificate of a PEM file, checked to be in its validity
+ * period at `now`. Errors are SB_ERR_CONFIG naming the config key `path` and
+ * the file.
+ * @internal
+ */
+export function readCertificate(path: string, file: string, now: Date = new Date()): { pem: Buffer; certificate: X509Certificate } {
+  const pem = readPem(path, file);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch (error) {
+    throw configError(`${path}: ${file} holds no PEM certificate: ${(error as Error).message}`, error);
+  }
+  if (new Date(certificate.validTo) < now) throw configError(`${path}: the certificate in ${file} expired on ${certificate.validTo}`);
+  if (new Date(certificate.validFrom) > now) throw configError(`${path}: the certificate in ${file} is not valid before ${certificate.validFrom}`);
+  return { pem, certificate };
+}
+
+/** A PEM private key, parsed; errors as {@link readCertificate}'s. @internal */
+export function readPrivateKey(path: string, file: string): { pem: Buffer; key: KeyObject } {
+  const pem = readPem(path, file);
+  try {
+    return { pem, key: createPrivateKey(pem) };
+  } catch (error) {
+    throw configError(`${path}: ${file} holds no PEM private key: ${(error as Error).message}`, error);
+  }
+}
+
+/**
+ * A certificate and the private key that goes with it, each read and checked,
+ * `at` being the config section holding `certFile` and `keyFile`.
+ * @internal
+ */
+export function readKeyPair(at: string, files: { certFile: string; keyFile: string }, now: Date = new Date()): { cert: Buffer; key: Buffer } {
+  const { pem: cert, certificate } = readCertificate(`${at}.certFile`, files.certFile, now);
+  const { pem: key, key: privateKey } = readPrivateKey(`${at}.keyFile`, files.keyFile);
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw configError(`${at}.keyFile: the key in ${files.keyFile} does not match the certificate in ${files.certFile} (${at}.certFile)`);
+  }
+  return { cert, key };
+}
+
+function readPem(path: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw configError(`${path}: cannot read ${file}: ${(error as Error).message}`, error);
+  }
+}
+
+function configError(message: string, cause?: unknown): SwitchboardError {
+  return new SwitchboardError('SB_ERR_CONFIG', message, cause === undefined ? undefined : { cause });
+}
