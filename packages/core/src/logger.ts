@@ -5,6 +5,6 @@ import type { ServerConfig } from './config/server-schema';
 export type Logger = pino.Logger;
 
 /** Creates the process logger: JSON lines on stdout, at the configured level. */
-export function createLogger(config: Pick<ServerConfig, 'log'>, destination?: pino.DestinationStream): Logger {
+export function createLogger(config: { readonly log: Pick<ServerConfig['log'], 'level'> }, destination?: pino.DestinationStream): Logger {
   return pino({ level: config.log.level, base: { svc: 'switchboard' } }, destination);
 }
