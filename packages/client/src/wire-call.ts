@@ -66,15 +66,17 @@ async function firstEncoded(outgoing: OutgoingCall): Promise<{ bytes: Buffer; fl
 }
 
 /**
- * Makes the call unless it cannot start: a signal already aborted, or the
- * client closed (its channel shut down). The call's end is told to `sink`
- * and to the call's `onEnd`.
+ * Makes the call unless it cannot start: a signal already aborted, a
+ * deadline already passed (see {@link deadlinePassed}), or the client closed
+ * (its channel shut down). The call's end is told to `sink` and to the
+ * call's `onEnd`.
  */
 function open(wire: Wire, sink: CallSink, singleResponse: boolean): ChannelCall {
   const { client, outgoing, resolved, options } = wire;
   const channel = client.getChannel();
   const refused =
     alreadyAborted(resolved.signals) ??
+    deadlinePassed(outgoing.method.path, resolved.options) ??
     (channel.getConnectivityState(false) === grpc.connectivityState.SHUTDOWN
       ? new RpcError(Code.CANCELLED, `${outgoing.method.path}: client '${outgoing.client}' is closed (its channel was closed by closeClients)`)
       : undefined);
@@ -110,6 +112,24 @@ function open(wire: Wire, sink: CallSink, singleResponse: boolean): ChannelCall 
     onEnd?.(RpcError.from(error));
     throw error;
   }
+}
+
+/**
+ * DEADLINE_EXCEEDED for a call whose deadline (its own, or the parent's it
+ * takes) has passed before it starts, without a stream, as grpc-java's
+ * `ClientCallImpl` does. grpc-js 1.14.7 would still open a stream for it and
+ * reset it at once (CANCEL), and Node holds a CANCEL reset back until the
+ * write in progress is done: if a GOAWAY from the server arrives first,
+ * nghttp2 drops the queued HEADERS and Node then sends the held reset (as
+ * REFUSED_STREAM) for a stream the server never saw, a connection error
+ * (RFC 9113 §6.4) that ends every call on the connection.
+ */
+function deadlinePassed(path: string, options: grpc.CallOptions): RpcError | undefined {
+  let deadline = options.deadline === undefined ? Infinity : Number(options.deadline);
+  if (options.parent !== undefined && ((options.propagate_flags ?? 0) & grpc.propagate.DEADLINE) !== 0) {
+    deadline = Math.min(deadline, Number(options.parent.getDeadline()));
+  }
+  return deadline <= Date.now() ? new RpcError(Code.DEADLINE_EXCEEDED, `${path}: the deadline passed before the call started`) : undefined;
 }
 
 /** A unary-response call: its one response, or its error. `send` writes the requests. */
