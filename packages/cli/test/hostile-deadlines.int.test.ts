@@ -1,4 +1,4 @@
-import { grpcFrame, rawCall, type RawResponse } from '../../../testing/raw-http2';
+import { grpcFrame, rawExchange, type RawResponse } from '../../../testing/raw-http2';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 /** A protobuf string field 1 (`StringValue.value`, `Order.id`). */
@@ -10,13 +10,8 @@ const NOT_FOUND = 5;
 const INTERNAL = 13;
 
 /** One raw call with the given `grpc-timeout` (none when undefined), its request frames concatenated. */
-async function call(port: number, method: string, frames: Buffer[], timeout?: string): Promise<RawResponse> {
-  const c = rawCall(port, ORDERS + method, Buffer.concat(frames), timeout === undefined ? {} : { 'grpc-timeout': timeout });
-  try {
-    return await c.response;
-  } finally {
-    c.close();
-  }
+function call(port: number, method: string, frames: Buffer[], timeout?: string): Promise<RawResponse> {
+  return rawExchange(port, ORDERS + method, Buffer.concat(frames), timeout === undefined ? {} : { 'grpc-timeout': timeout });
 }
 
 describe('a server given deadlines a careless or hostile client sends', () => {

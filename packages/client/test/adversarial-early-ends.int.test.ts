@@ -7,7 +7,7 @@ import { defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive, type Drive, type Outcome } from './drive-call';
 import { echoServer } from './echo-server';
-import { refusingPort } from './refusing-port';
+import { freePort } from '../../../testing/free-port';
 
 const echoClient = defineClient('echo', Echo);
 type Server = Awaited<ReturnType<typeof echoServer>>;
@@ -80,7 +80,7 @@ describe('every kind of call, ended early every way, fails with a status and cra
   });
 
   it.each(KINDS)('%s: a refused connection ends UNAVAILABLE', async (kind) => {
-    const outcome = await drive(echo(`127.0.0.1:${await refusingPort()}`), kind, { message: 'nobody' });
+    const outcome = await drive(echo(`127.0.0.1:${await freePort()}`), kind, { message: 'nobody' });
     expect(outcome.status).toBe('UNAVAILABLE');
     expect(outcome.writes.filter((w) => w !== 'taken' && w !== 'UNAVAILABLE')).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('a fresh process whose calls start on cold channels (name resolution pe
   afterAll(() => server.close());
 
   it('fails every kind × early end with its status, made at the top of the script and from a timer, and exits 0', async () => {
-    const run = await runTsChild(path.join(__dirname, 'cold-call.ts'), { port: server.port, refused: await refusingPort() });
+    const run = await runTsChild(path.join(__dirname, 'cold-call.ts'), { port: server.port, refused: await freePort() });
     const expected = ['top', 'timer'].flatMap((made) =>
       KINDS.flatMap((kind) => [
         `${made} ${kind} deadline already past: DEADLINE_EXCEEDED`,

@@ -4,7 +4,7 @@ import { defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';
 import { echoServer } from './echo-server';
-import { refusingPort } from './refusing-port';
+import { freePort } from '../../../testing/free-port';
 
 const echoClient = defineClient('echo', Echo);
 
@@ -22,7 +22,7 @@ describe('waitForReady against a target that refuses connections', () => {
   }
 
   it('waits to the deadline, every kind: DEADLINE_EXCEEDED after 1 s, not UNAVAILABLE', async () => {
-    const stub = echo(await refusingPort(), { waitForReady: true });
+    const stub = echo(await freePort(), { waitForReady: true });
     const outcomes = await Promise.all(KINDS.map((kind) => drive(stub, kind, { message: 'm' }, { deadlineMs: 1000 })));
     expect(outcomes.map((o) => o.status)).toEqual(['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
   });
@@ -34,12 +34,12 @@ describe('waitForReady against a target that refuses connections', () => {
     ['set per call', 'DEADLINE_EXCEEDED', {}, { waitForReady: true }],
     ['off per call, on for the client', 'UNAVAILABLE', { waitForReady: true }, { waitForReady: false }],
   ])('waitForReady %s: a unary call ends %s', async (_what, status, config, options) => {
-    const stub = echo(await refusingPort(), config);
+    const stub = echo(await freePort(), config);
     expect((await drive(stub, 'Unary', { message: 'm' }, { deadlineMs: 1000, ...options })).status).toBe(status);
   });
 
   it('gives the waiting call to a server that starts listening on the port during the wait', async () => {
-    const port = await refusingPort();
+    const port = await freePort();
     const stub = echo(port);
     let settled = false;
     const waiting = stub.Unary({ message: 'waited' }, { waitForReady: true, deadlineMs: 20_000 }).finally(() => (settled = true));

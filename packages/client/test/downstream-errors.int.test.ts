@@ -1,25 +1,15 @@
 import { Code, RpcError } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
-import * as net from 'node:net';
 import pino from 'pino';
 import type { LastHop } from '../../../testing/lab/lab-service';
 import { caller, hop } from './chain';
+import { freePort } from '../../../testing/free-port';
 
 /** A logger that keeps its lines in memory. */
 function memoryLogger() {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { logger, lines };
-}
-
-/** A port nothing listens on: bound, then closed. */
-function refusingPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 describe('a status that a handler’s own call received, passed on to its caller', () => {
@@ -33,7 +23,7 @@ describe('a status that a handler’s own call received, passed on to its caller
 
   it('keeps the code, hides the message naming an internal address, and logs it on the calling server', async () => {
     const { logger, lines } = memoryLogger();
-    const refused = await refusingPort();
+    const refused = await freePort();
     b = await hop('B', seen, refused, {}, { logger });
     a = caller(b.port);
     const error = await a.stub.Forward({ hops: 1, id: 'refused' }).catch((e: unknown) => e);
@@ -46,7 +36,7 @@ describe('a status that a handler’s own call received, passed on to its caller
   });
 
   it('passes the message on as it is with server.exposeDownstreamErrors', async () => {
-    const refused = await refusingPort();
+    const refused = await freePort();
     b = await hop('B', seen, refused, {}, { config: { server: { exposeDownstreamErrors: true } } });
     a = caller(b.port);
     const error = await a.stub.Forward({ hops: 1, id: 'exposed' }).catch((e: unknown) => e);

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defineModule, type AnyAppModule } from '@switchboard/core';
@@ -12,16 +11,9 @@ import { etcdConfigSchema, etcdRegistration, type EtcdConfig, type EtcdRegistrat
 export const ETCD_BIN = '/usr/bin/etcd';
 const ROOT = path.resolve(__dirname, '../../..');
 
-/** A free TCP port on 127.0.0.1 (closed again at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../../testing/free-port';
+
+export { freePort };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

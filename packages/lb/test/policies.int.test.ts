@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { installLb, registerResolver } from '../src/index';
 import { POLICY_NAMES, registerPolicies } from '../src/policies/index';
 import { backends, labClient, spread, warm, type Backend } from './backends';
+import { freePort } from '../../../testing/free-port';
 
 installLb();
 registerPolicies();
@@ -38,14 +38,6 @@ function expectWithin(actual: number | undefined, expected: number, tolerance = 
   expect(actual ?? 0).toBeLessThanOrEqual(Math.ceil(expected * (1 + tolerance)));
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('balancing policies', () => {
   let servers: Backend[] = [];
@@ -99,7 +91,7 @@ describe('balancing policies', () => {
   });
 
   it.each(Object.values(POLICY_NAMES))('%s fails calls at once with UNAVAILABLE and the reason when no endpoint can be reached', async (policy) => {
-    const dead = [`127.0.0.1:${await closedPort()}`, `127.0.0.1:${await closedPort()}`];
+    const dead = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
     let resolutions = 0;
     // Answers after a timer, so that a re-resolution storm shows as a count rather than a starved event loop.
     registerResolver(`dead-${policy.replace(/_/g, '-')}`, () => ({

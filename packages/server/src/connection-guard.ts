@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SwitchboardError, type Logger } from '@switchboard/core';
 import { NEVER_MS } from './connection-options';
+import { checkGrpcTimeout } from './grpc-timeout';
 import { ResetBudget } from './reset-budget';
 
 /** Options of {@link guardConnections}. */
@@ -53,12 +54,16 @@ export function http2ServersOf(server: grpc.Server): Map<http2.Http2Server, Http
  *   nghttp2 still applies its default, so the same reset is made here;
  * - resets: see {@link ResetBudget}; the connection is sent GOAWAY NO_ERROR
  *   before nghttp2's reset limit would end it with INTERNAL_ERROR;
- * - closing: see {@link closeEndsIdle}.
+ * - closing: see {@link closeEndsIdle};
+ * - deadlines: each request's `grpc-timeout` goes through
+ *   {@link checkGrpcTimeout} before grpc-js reads it (its 'stream' listener
+ *   comes after this one).
  *
  * @internal
  */
 export function guardConnections(server: grpc.Server, options: ConnectionGuardOptions): void {
   for (const [http2Server, entry] of http2ServersOf(server)) {
+    http2Server.prependListener('stream', (_stream: unknown, headers: http2.IncomingHttpHeaders) => checkGrpcTimeout(headers));
     http2Server.updateSettings({ maxHeaderListSize: options.maxMetadataBytes });
     http2Server.on('session', (session: http2.ServerHttp2Session) => guardSession(session, options, true));
     for (const session of entry.sessions) {

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import {
@@ -14,7 +13,6 @@ import {
 import { HealthImplementation } from 'grpc-health-check';
 import { guardConnections, http2ServersOf } from './connection-guard';
 import { grpcServerOptions } from './connection-options';
-import { checkGrpcTimeout } from './grpc-timeout';
 import { adaptHandler, type AnyHandler } from './method-handler';
 import { createReflection } from './reflection';
 import type { ServerCallContext } from './server-call-context';
@@ -121,10 +119,6 @@ export class SwitchboardServer {
     });
     const { handshakeTimeoutMs, maxMetadataBytes } = this.options.config;
     guardConnections(this.server, { handshakeTimeoutMs, maxMetadataBytes, logger: this.options.logger });
-    // Before grpc-js reads the request's headers (its 'stream' listener comes after).
-    for (const http2Server of http2ServersOf(this.server).keys()) {
-      http2Server.prependListener('stream', (_stream: unknown, headers: IncomingHttpHeaders) => checkGrpcTimeout(headers));
-    }
     this.state = 'listening';
     this.options.logger.info({ address: `${host}:${bound}`, services: this.services }, 'listening');
     return bound;

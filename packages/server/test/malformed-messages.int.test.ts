@@ -5,8 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Echo } from '../../../testing/echo/echo-service';
 import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
-import { rawExchange } from './raw-exchange';
-import { grpcFrame } from '../../../testing/raw-http2';
+import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');

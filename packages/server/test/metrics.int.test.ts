@@ -5,6 +5,7 @@ import { defineModule } from '@switchboard/core';
 import { createEchoService, echoProto, type EchoReply } from '../../../testing/echo/echo-service';
 import { startServer, type RunningServer } from '../src/start-server';
 import { memoryLogger, unary, type EchoHarness } from './harness';
+import { freePort } from '../../../testing/free-port';
 
 const echoModule = defineModule({ name: 'echo', services: [createEchoService({ aborts: [], produced: 0 })] });
 
@@ -177,15 +178,6 @@ describe('server metrics with metrics.enabled', () => {
     }
   });
 });
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('the metrics endpoint', () => {
   it('does not listen when metrics are disabled', async () => {

@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Echo } from '../../../testing/echo/echo-service';
 import { startEcho, unary, type EchoHarness } from './harness';
-import { rawExchange } from './raw-exchange';
-import { grpcFrame } from '../../../testing/raw-http2';
+import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 const frame = (message: string): Buffer => grpcFrame(serialize({ message }));

@@ -9,6 +9,7 @@ import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer
 import { runProcess } from '../../../testing/run-process';
 import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
 import { memoryLogger, testServerConfig, unary, type EchoHarness } from './harness';
+import { freePort } from '../../../testing/free-port';
 
 type Tls = ServerConfig['server']['tls'];
 const PLAIN: Tls = { certFile: '', keyFile: '', caFile: '', clientAuth: 'none' };
@@ -64,16 +65,6 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
-}
 
 describe('a server with server.tls', () => {
   it('answers python3-grpcio over TLS, verified against the CA', async () => {
