@@ -21,6 +21,13 @@ export interface AppModule<C = unknown> {
    * once, after `register`, with the wired container.
    */
   interceptors?(container: Container): readonly ServerInterceptor[];
+  /**
+   * Interceptors for every call of the server, declared by a module that
+   * watches the whole process (a load reporter), after the ones given to
+   * `startServer` and before each module's own. Called once, after
+   * `register`, with the wired container.
+   */
+  processInterceptors?(container: Container): readonly ServerInterceptor[];
   /** Binds the module's own tokens. `config` is the whole validated configuration. */
   register?(container: Container, config: C): void;
   /** Runs once the server listens, with the address it is bound to (e.g. to register it for discovery). */

@@ -28,7 +28,9 @@ export interface StartOptions {
    * outermost first. With `metrics.enabled` the metrics interceptor comes
    * before them, then (with `log.access.enabled`) the access log. A module's
    * own (`AppModule.interceptors`) run only for that module's services, after
-   * these; then each service's and method's `@UseInterceptors`.
+   * these and after the process-wide ones modules declare
+   * (`AppModule.processInterceptors`); then each service's and method's
+   * `@UseInterceptors`.
    */
   readonly interceptors?: readonly ServerInterceptor[];
   /** Where config comes from; defaults to this process's argv, env and `./config`. */
@@ -82,6 +84,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ...(metrics ? [metrics.interceptor] : []),
       ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
       ...(options.interceptors ?? []),
+      ...options.modules.flatMap((module) => module.processInterceptors?.(container) ?? []),
     ],
   });
   for (const module of options.modules) {

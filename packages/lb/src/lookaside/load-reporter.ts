@@ -39,7 +39,8 @@ export function lookasideReporter(options: LookasideReporterOptions): AppModule<
   return {
     name: 'lookaside-reporter',
     services: [],
-    interceptors(container) {
+    // Every call of the process counts towards its load, whichever module serves it.
+    processInterceptors(container) {
       const state: State = { inflight: 0, latencyMs: 0 };
       states.set(container, state);
       const count: ServerInterceptor = async function* (call, next) {
