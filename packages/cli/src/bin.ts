@@ -1,53 +1,44 @@
 #!/usr/bin/env node
-import { runMain } from '@switchboard/server';
-import { appsFromConfig, appsKeyModule, type AppSpec } from './config-apps';
-import { loadApp } from './load-app';
+import type { Command } from './command';
+import { UsageError } from './command';
+import { start } from './commands/start';
 
-const USAGE = `usage: switchboard start <app>... [--config FILE]
-       switchboard start --config FILE
+/** Every subcommand, in the order `switchboard --help` lists them. */
+const COMMANDS: Readonly<Record<string, Command>> = { start };
 
-  start   serve the apps (package names or folders) on one server;
-          config from ./config/default.json, ./config/$NODE_ENV.json,
-          environment variables, then --config FILE. The apps are those
-          named here or, when none is, the config's \`apps\` key
-          (e.g. switchboard start --config deploy/all-in-one.json)`;
+const USAGE = `usage: switchboard <command> [options]
 
-function main(argv: readonly string[]): void {
-  const [command, ...rest] = argv;
-  if (command !== 'start') {
-    process.stderr.write(`${command === undefined || command === '--help' ? '' : `unknown command '${command}'\n`}${USAGE}\n`);
-    process.exit(command === '--help' ? 0 : 2);
-  }
-  if (rest.includes('--help')) {
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.synopsis}`)
+  .join('\n')}
+
+  switchboard <command> --help   the options of one command`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
     process.stderr.write(`${USAGE}\n`);
+    process.exit(name === undefined ? 2 : 0);
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    process.stderr.write(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stderr.write(`${command.usage}\n`);
     process.exit(0);
   }
-  const args: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] ?? '';
-    if (arg === '--config') i++;
-    else if (arg.startsWith('--config=')) continue;
-    else if (arg.startsWith('-')) {
-      // A mistyped option (--confg) must not start the apps on defaults.
-      process.stderr.write(`unknown option '${arg}'\n${USAGE}\n`);
-      process.exit(2);
-    } else args.push(arg);
-  }
-  let modules;
   try {
-    // Apps named on the command line replace the config's, as every later source replaces a list.
-    const apps: AppSpec[] =
-      args.length > 0 ? args.map((spec) => ({ spec, baseDir: process.cwd(), origin: 'the command line' })) : appsFromConfig({ argv: rest });
-    if (apps.length === 0) {
-      process.stderr.write(`start needs at least one app, on the command line or in the config's \`apps\` key\n${USAGE}\n`);
+    await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${command.usage}\n`);
       process.exit(2);
     }
-    modules = apps.map((app) => loadApp(app.spec, app.baseDir, app.origin));
-  } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  void runMain({ modules: [...modules, appsKeyModule], config: { argv: rest } });
 }
 
-main(process.argv.slice(2));
+void main(process.argv.slice(2));

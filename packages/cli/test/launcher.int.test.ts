@@ -33,7 +33,7 @@ describe('the switchboard launcher', () => {
     if (!fs.existsSync(path.join(PACKAGE, 'dist/bin.js'))) throw new Error('dist/bin.js is missing: run `npm run build` first (`npm test` builds it)');
     const help = await exec(launcher, ['--help']);
     expect(help.code).toBe(0);
-    expect(help.stderr).toContain('usage: switchboard start <app>');
+    expect(help.stderr).toContain('start <app>... [--config FILE]');
     const unknown = await exec(launcher, ['strat']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'strat'");
