@@ -35,7 +35,9 @@ export function responseHeaders(extra: http2.OutgoingHttpHeaders = {}): http2.Ou
 
 /** Sends `grpc-status` (and `grpc-message`) as trailers and ends the stream. */
 export function sendStatus(stream: http2.ServerHttp2Stream, code: number, message = ''): void {
-  stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(code), ...(message === '' ? {} : { 'grpc-message': encodeURIComponent(message) }) }));
+  stream.once('wantTrailers', () =>
+    stream.sendTrailers({ 'grpc-status': String(code), ...(message === '' ? {} : { 'grpc-message': encodeURIComponent(message) }) }),
+  );
   stream.end();
 }
 

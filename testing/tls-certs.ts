@@ -32,7 +32,7 @@ export function assertOpensslAvailable(): void {
   if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
       'the TLS tests make their certificates with the openssl command, which is not on PATH: ' +
-        'install Debian\'s openssl package (`bash scripts/install-test-deps.sh` from the repository root, or `apt-get install -y openssl`)',
+        "install Debian's openssl package (`bash scripts/install-test-deps.sh` from the repository root, or `apt-get install -y openssl`)",
     );
   }
 }
@@ -56,12 +56,39 @@ export function makeCertificates(): TestCertificates {
   fs.writeFileSync(path.join(dir, 'db', 'serial'), '01\n');
   fs.writeFileSync(
     path.join(dir, 'ca.cnf'),
-    ['[ca]', 'default_ca = test', '[test]', 'database = db/index.txt', 'new_certs_dir = db', 'serial = db/serial', 'default_md = sha256',
-      'policy = any', 'copy_extensions = copy', 'unique_subject = no', '[any]', 'commonName = supplied'].join('\n'),
+    [
+      '[ca]',
+      'default_ca = test',
+      '[test]',
+      'database = db/index.txt',
+      'new_certs_dir = db',
+      'serial = db/serial',
+      'default_md = sha256',
+      'policy = any',
+      'copy_extensions = copy',
+      'unique_subject = no',
+      '[any]',
+      'commonName = supplied',
+    ].join('\n'),
   );
   const leaf = (name: string, extensions: string[], dates: string[] = ['-days', '2']) => {
     openssl(dir, ['req', '-new', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`, ...extensions.flatMap((e) => ['-addext', e])]);
-    openssl(dir, ['ca', '-batch', '-notext', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`, '-out', `${name}.pem`, ...dates]);
+    openssl(dir, [
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.pem`,
+      ...dates,
+    ]);
   };
   leaf('server', ['subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost', 'extendedKeyUsage=serverAuth']);
   leaf('named', ['subjectAltName=DNS:switchboard.test', 'extendedKeyUsage=serverAuth']);

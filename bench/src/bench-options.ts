@@ -45,7 +45,10 @@ export function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, 
 }
 
 function scenarios(raw: string | undefined): ScenarioName[] {
-  const names = (raw ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = (raw ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
       throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}' (known: ${SCENARIOS.join(', ')})`);

@@ -128,9 +128,7 @@ const PING: BenchRequest = { message: 'ping', count: 0, reply_bytes: 0, payload:
 
 function unaryCall(client: BenchClient): Promise<BenchReply> {
   return new Promise((resolve, reject) => {
-    client.Unary(PING, metadata(), callOptions(), (error, reply) =>
-      error || reply === undefined ? reject(error ?? new Error('no reply')) : resolve(reply),
-    );
+    client.Unary(PING, metadata(), callOptions(), (error, reply) => (error || reply === undefined ? reject(error ?? new Error('no reply')) : resolve(reply)));
   });
 }
 
@@ -138,7 +136,11 @@ function unaryCall(client: BenchClient): Promise<BenchReply> {
  * Resolves to the replies received once a streaming call has ended with OK
  * and every reply was read; rejects on an error status or a wrong count.
  */
-function statusOf(call: grpc.ClientReadableStream<BenchReply> | grpc.ClientDuplexStream<BenchRequest, BenchReply>, received: () => number, expected: number): Promise<number> {
+function statusOf(
+  call: grpc.ClientReadableStream<BenchReply> | grpc.ClientDuplexStream<BenchRequest, BenchReply>,
+  received: () => number,
+  expected: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     let ended = false;
     let ok = false;

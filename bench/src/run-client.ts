@@ -60,7 +60,9 @@ async function main(): Promise<void> {
       for (let round = 0; round < options.rounds; round++) {
         a.push(await drive(raw, scenario, options, options.seconds * 1000));
         b.push(await drive(ours, scenario, options, options.seconds * 1000));
-        process.stderr.write(`  client ${scenario} round ${round + 1}: raw ${rate(a.at(-1)!).toFixed(0)} calls/s, switchboard ${rate(b.at(-1)!).toFixed(0)} calls/s\n`);
+        process.stderr.write(
+          `  client ${scenario} round ${round + 1}: raw ${rate(a.at(-1)!).toFixed(0)} calls/s, switchboard ${rate(b.at(-1)!).toFixed(0)} calls/s\n`,
+        );
       }
       const ra = median(a.map(rate));
       const rb = median(b.map(rate));

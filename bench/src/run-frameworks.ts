@@ -37,7 +37,13 @@ async function main(): Promise<void> {
       const ours = await runScenario(name, raw, switchboard, options);
       const theirs = await runScenario(name, raw, nice, options);
       lines.push(`| ${name} | ${cells(ours)} | ${cells(theirs)} |`);
-      report[name] = { switchboard: ours.ratio, niceGrpc: theirs.ratio, raw: [ours.raw, theirs.raw], switchboardSummary: ours.compared, niceGrpcSummary: theirs.compared };
+      report[name] = {
+        switchboard: ours.ratio,
+        niceGrpc: theirs.ratio,
+        raw: [ours.raw, theirs.raw],
+        switchboardSummary: ours.compared,
+        niceGrpcSummary: theirs.compared,
+      };
     }
     report['niceGrpcMiddlewares'] = await nice.server.stats();
     report['switchboardInterceptors'] = await switchboard.server.stats();

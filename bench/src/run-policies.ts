@@ -11,7 +11,11 @@ const RESULTS_FILE = path.join(__dirname, '../results/policies.json');
 const POLICIES = ['pick_first', 'round_robin', 'weighted_round_robin', 'least_request', 'p2c'] as const;
 type Policy = (typeof POLICIES)[number];
 
-type BenchCtor = new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => grpc.Client & {
+type BenchCtor = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options: grpc.ChannelOptions,
+) => grpc.Client & {
   Unary(request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: BenchReply) => void): void;
 };
 const pkg = grpc.loadPackageDefinition(benchProto.definition) as unknown as { switchboard: { bench: { Bench: BenchCtor & grpc.ServiceClientConstructor } } };
@@ -50,9 +54,7 @@ async function load(c: InstanceType<BenchCtor>, concurrency: number, ms: number)
   const caller = async (): Promise<void> => {
     while (performance.now() < stopAt) {
       const t0 = performance.now();
-      await new Promise<void>((resolve, reject) =>
-        c.Unary({ message: 'ping' }, { deadline: Date.now() + 10_000 }, (e) => (e ? reject(e) : resolve())),
-      );
+      await new Promise<void>((resolve, reject) => c.Unary({ message: 'ping' }, { deadline: Date.now() + 10_000 }, (e) => (e ? reject(e) : resolve())));
       latencies.push(performance.now() - t0);
     }
   };
@@ -71,7 +73,18 @@ async function main(): Promise<void> {
   const ms = options.seconds * 1000;
   const concurrency = 32;
   const equal = await Promise.all([backend(0), backend(0), backend(0)]);
-  const clients = new Map(POLICIES.map((p) => [p, client(equal.map((b) => b.address), p)] as const));
+  const clients = new Map(
+    POLICIES.map(
+      (p) =>
+        [
+          p,
+          client(
+            equal.map((b) => b.address),
+            p,
+          ),
+        ] as const,
+    ),
+  );
   const perSec = new Map<Policy, number[]>(POLICIES.map((p) => [p, []]));
   for (const policy of POLICIES) await load(clients.get(policy)!, concurrency, options.warmupSeconds * 1000);
   for (let round = 0; round < options.rounds; round++) {
@@ -80,13 +93,19 @@ async function main(): Promise<void> {
   for (const c of clients.values()) c.close();
   for (const b of equal) b.stop();
   const base = median(perSec.get('pick_first')!);
-  const lines = ['| Policy | calls/s (3 equal backends) | vs pick_first | p50 ms, one backend 10× slower | p99 ms | share of calls on the slow backend |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| Policy | calls/s (3 equal backends) | vs pick_first | p50 ms, one backend 10× slower | p99 ms | share of calls on the slow backend |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
 
   // One backend answers in 20 ms, the two others in 2 ms.
   const mixed = await Promise.all([backend(20), backend(2), backend(2)]);
   const report: Record<string, unknown> = {};
   for (const policy of POLICIES) {
-    const c = client(mixed.map((b) => b.address), policy);
+    const c = client(
+      mixed.map((b) => b.address),
+      policy,
+    );
     await load(c, concurrency, options.warmupSeconds * 1000);
     const before = mixed.map((b) => b.calls());
     const { latencies } = await load(c, concurrency, ms);

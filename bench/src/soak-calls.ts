@@ -197,7 +197,8 @@ function outcome(planned: Planned, error: unknown, check: string | undefined): O
     const problem = expected !== 'OK' ? `expected ${expected}, got OK` : check;
     return { code: 'OK', messages, ...(problem === undefined ? {} : { problem }) };
   }
-  if (!(error instanceof RpcError)) return { code: 'NOT_AN_RPC_ERROR', messages, problem: `threw ${error instanceof Error ? error.stack : JSON.stringify(error)}` };
+  if (!(error instanceof RpcError))
+    return { code: 'NOT_AN_RPC_ERROR', messages, problem: `threw ${error instanceof Error ? error.stack : JSON.stringify(error)}` };
   const code = codeName(error.code);
   let problem: string | undefined;
   if (code !== expected) problem = `expected ${expected}, got ${error.message}`;

@@ -93,5 +93,7 @@ export function serverViewTable(stats: Readonly<Record<string, number>>): string
     .filter(([key]) => key.startsWith('ended '))
     .map(([key, n]) => [...key.slice('ended '.length).split(' '), String(n)])
     .sort((a, b) => a.join(' ').localeCompare(b.join(' ')));
-  return ['| Method | ending asked | code seen by the server\'s interceptor | calls |', '|---|---|---|---:|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return ["| Method | ending asked | code seen by the server's interceptor | calls |", '|---|---|---|---:|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 }

@@ -97,10 +97,7 @@ async function loadSlice(slice: number, options: SoakOptions, client: SoakClient
       tally.add(kind, plan, outcome);
     }
   };
-  await Promise.all([
-    ...Array.from({ length: options.unaryConcurrency }, unaryCaller),
-    ...Array.from({ length: options.streamConcurrency }, streamCaller),
-  ]);
+  await Promise.all([...Array.from({ length: options.unaryConcurrency }, unaryCaller), ...Array.from({ length: options.streamConcurrency }, streamCaller)]);
 }
 
 /** The server's stats once it holds no call, or after `SERVER_SETTLE_MS`; empty if it is gone. */
@@ -151,7 +148,8 @@ async function main(): Promise<void> {
     if (server.exitStatus === undefined) await sample('end');
 
     if (server.exitStatus !== undefined) failures.push(`the server process died (${server.exitStatus})`);
-    if (tally.problems > 0) failures.push(`${tally.problems} calls did not end as planned (${tally.hung} of them hung):\n  ${tally.problemList().join('\n  ')}`);
+    if (tally.problems > 0)
+      failures.push(`${tally.problems} calls did not end as planned (${tally.hung} of them hung):\n  ${tally.problemList().join('\n  ')}`);
     if ((stats['inFlight'] ?? 0) > 0) failures.push(`the server still holds ${stats['inFlight']} calls ${SERVER_SETTLE_MS} ms after the load`);
 
     const report = [

@@ -28,13 +28,7 @@ afterAll(async () => {
  * rejects with its stderr if it exits first or is silent for `startTimeoutMs`.
  * `name` ("the python peer server") is how errors speak of it.
  */
-export function launchPeerServer(
-  name: string,
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  startTimeoutMs: number,
-): Promise<PeerServer> {
+export function launchPeerServer(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, startTimeoutMs: number): Promise<PeerServer> {
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise<PeerServer>((resolve, reject) => {
     const server = new Running(name, child, resolve, reject, startTimeoutMs);
@@ -140,7 +134,10 @@ class Running implements PeerServer {
     return new Promise<PeerEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        const tail = this.events.slice(-10).map((e) => JSON.stringify(e)).join('\n  ');
+        const tail = this.events
+          .slice(-10)
+          .map((e) => JSON.stringify(e))
+          .join('\n  ');
         reject(new Error(`no matching event from ${this.name} within ${ms} ms; last events:\n  ${tail}`));
       }, ms);
       const waiter: Waiter = {

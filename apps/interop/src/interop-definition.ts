@@ -9,7 +9,4 @@ const proto = loadProto(path.join(__dirname, '../proto/test.proto'));
 export const TestService = serviceDescriptor<TestServiceHandlers, TestServiceDefinition>(proto, 'grpc.testing.TestService');
 
 /** `grpc.testing.UnimplementedService`: declared so clients can call it; no server serves it. */
-export const UnimplementedService = serviceDescriptor<UnimplementedServiceHandlers, UnimplementedServiceDefinition>(
-  proto,
-  'grpc.testing.UnimplementedService',
-);
+export const UnimplementedService = serviceDescriptor<UnimplementedServiceHandlers, UnimplementedServiceDefinition>(proto, 'grpc.testing.UnimplementedService');

@@ -57,7 +57,8 @@ export async function runPythonClient(port: number, cases: readonly string[]): P
       const { case: name, ...rest } = JSON.parse(line) as Omit<CaseResult, 'name'> & { case: string };
       return { name, ...rest };
     });
-  if (results.length !== cases.length) throw new Error(`the python client reported ${results.length} of ${cases.length} cases (exit ${code})\n${stdout}${stderr}`);
+  if (results.length !== cases.length)
+    throw new Error(`the python client reported ${results.length} of ${cases.length} cases (exit ${code})\n${stdout}${stderr}`);
   return results;
 }
 
@@ -72,7 +73,13 @@ export interface ServerProcess {
  * Spawns a server and resolves once `portOf` finds its port in a stdout
  * line; kills it and rejects if that takes longer than `timeoutMs`.
  */
-function spawnServer(command: string, args: string[], env: NodeJS.ProcessEnv, portOf: (line: string) => number | undefined, timeoutMs = 15_000): Promise<ServerProcess> {
+function spawnServer(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  portOf: (line: string) => number | undefined,
+  timeoutMs = 15_000,
+): Promise<ServerProcess> {
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {

@@ -46,7 +46,12 @@ describe('the Switchboard interop server', () => {
   it('waits interval_us before each streamed response, counted from the previous one', async () => {
     const started = Date.now();
     const arrivals: number[] = [];
-    for await (const _ of stubs().plain.StreamingOutputCall({ response_parameters: [{ size: 1, interval_us: 150_000 }, { size: 2, interval_us: 150_000 }] })) {
+    for await (const _ of stubs().plain.StreamingOutputCall({
+      response_parameters: [
+        { size: 1, interval_us: 150_000 },
+        { size: 2, interval_us: 150_000 },
+      ],
+    })) {
       arrivals.push(Date.now() - started);
     }
     expect(arrivals).toHaveLength(2);
@@ -108,7 +113,9 @@ describe('the Switchboard interop server', () => {
     const { requestSerialize, responseDeserialize } = TestService.methods.get('StreamingInputCall')!.definition;
     try {
       const total = await new Promise<unknown>((resolve, reject) => {
-        const call = client.makeClientStreamRequest('/grpc.testing.TestService/StreamingInputCall', requestSerialize, responseDeserialize, (e, r) => (e ? reject(e) : resolve(r)));
+        const call = client.makeClientStreamRequest('/grpc.testing.TestService/StreamingInputCall', requestSerialize, responseDeserialize, (e, r) =>
+          e ? reject(e) : resolve(r),
+        );
         call.write({ expect_compressed: { value: true }, payload: payload(10) });
         call.write({ expect_compressed: { value: true }, payload: payload(20) }, 2 as unknown as BufferEncoding);
         call.end();
@@ -126,11 +133,14 @@ describe('the Switchboard interop server', () => {
     const received: unknown[] = [];
     const streaming = await failure(
       (async () => {
-        for await (const r of stubs().plain.StreamingOutputCall({ response_parameters: [{ size: 1 }, { size: 2, compressed: { value: true } }] })) received.push(r);
+        for await (const r of stubs().plain.StreamingOutputCall({ response_parameters: [{ size: 1 }, { size: 2, compressed: { value: true } }] }))
+          received.push(r);
       })(),
     );
     expect([unary.code, streaming.code, received]).toEqual([Code.UNIMPLEMENTED, Code.UNIMPLEMENTED, []]);
-    await expect(stubs().plain.UnaryCall({ response_compressed: { value: false }, response_size: 2 })).resolves.toMatchObject({ payload: { body: Buffer.alloc(2) } });
+    await expect(stubs().plain.UnaryCall({ response_compressed: { value: false }, response_size: 2 })).resolves.toMatchObject({
+      payload: { body: Buffer.alloc(2) },
+    });
   });
 
   it('rejects a response_type it does not know with INVALID_ARGUMENT', async () => {

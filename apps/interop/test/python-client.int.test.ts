@@ -27,6 +27,9 @@ describe('the python interop client (grpcio, gRPC C core) against the Switchboar
 
   it.each(expectations('pythonToSwitchboard'))('%s ends as the conformance table says', (name, expected) => {
     const result = results.get(name);
-    expect({ status: result?.status, reason: result?.reason }).toEqual({ status: expected.status, reason: expected.reason ? expect.stringMatching(expected.reason) : undefined });
+    expect({ status: result?.status, reason: result?.reason }).toEqual({
+      status: expected.status,
+      reason: expected.reason ? expect.stringMatching(expected.reason) : undefined,
+    });
   });
 });

@@ -20,7 +20,10 @@ describe('Switchboard’s interop client against the python interop server (grpc
     const sniffer = await sniffMessageFlags(server.port);
     try {
       const results = await runInteropCases(`127.0.0.1:${sniffer.port}`, ['server_compressed_unary', 'server_compressed_streaming']);
-      expect([results.map((r) => r.status), sniffer.responseFlags]).toEqual([['UNSUPPORTED', 'UNSUPPORTED'], [1, 0, 1, 0]]);
+      expect([results.map((r) => r.status), sniffer.responseFlags]).toEqual([
+        ['UNSUPPORTED', 'UNSUPPORTED'],
+        [1, 0, 1, 0],
+      ]);
     } finally {
       await sniffer.close();
     }
@@ -28,6 +31,9 @@ describe('Switchboard’s interop client against the python interop server (grpc
 
   it.each(expectations('switchboardToPython'))('%s ends as the conformance table says', async (name, expected) => {
     const result = await runInteropCase(name, connection.stubs);
-    expect({ status: result.status, reason: result.reason }).toEqual({ status: expected.status, reason: expected.reason ? expect.stringMatching(expected.reason) : undefined });
+    expect({ status: result.status, reason: result.reason }).toEqual({
+      status: expected.status,
+      reason: expected.reason ? expect.stringMatching(expected.reason) : undefined,
+    });
   });
 });

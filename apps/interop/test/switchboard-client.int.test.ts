@@ -21,7 +21,10 @@ describe('Switchboard’s interop client against the Switchboard interop server,
 
   it.each(expectations('switchboardToSwitchboard'))('%s ends as the conformance table says', async (name, expected) => {
     const result = await runInteropCase(name, connection.stubs);
-    expect({ status: result.status, reason: result.reason }).toEqual({ status: expected.status, reason: expected.reason ? expect.stringMatching(expected.reason) : undefined });
+    expect({ status: result.status, reason: result.reason }).toEqual({
+      status: expected.status,
+      reason: expected.reason ? expect.stringMatching(expected.reason) : undefined,
+    });
   });
 
   // unary: plain probe, gzip call, plain call; streaming: plain probe, then one gzip call of a compressed and an uncompressed message.
@@ -72,6 +75,9 @@ describe('Switchboard’s interop client against a server that misbehaves', () =
     };
     server = await startInteropServer([ignoreExpectCompressed]);
     const [result] = await runInteropCases(`127.0.0.1:${server.port}`, ['client_compressed_unary']);
-    expect(result).toMatchObject({ status: 'FAIL', reason: 'UnaryCall probe (uncompressed, expect_compressed true): expected INVALID_ARGUMENT, the call succeeded' });
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      reason: 'UnaryCall probe (uncompressed, expect_compressed true): expected INVALID_ARGUMENT, the call succeeded',
+    });
   });
 });

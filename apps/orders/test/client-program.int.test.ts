@@ -79,7 +79,12 @@ describe('the orders client program (npm run client)', () => {
       const calls = fast.events.filter((e) => e.event === 'call');
       expect(calls.length).toBeGreaterThanOrEqual(8);
       expect(new Set(calls.map((e) => e['compression']))).toEqual(new Set(['gzip']));
-      expect(calls[0]?.['metadata']).toEqual(expect.arrayContaining([['x-request-id-bin', 'cafe01'], ['x-client', 'orders-walkthrough']]));
+      expect(calls[0]?.['metadata']).toEqual(
+        expect.arrayContaining([
+          ['x-request-id-bin', 'cafe01'],
+          ['x-client', 'orders-walkthrough'],
+        ]),
+      );
       // grpc-go's slow addOrder handler ended by the 2 s deadline.
       await slow.waitFor((e) => e.event === 'deadline' && e['method'] === '/ecommerce.OrderManagement/addOrder', 3000);
     } finally {

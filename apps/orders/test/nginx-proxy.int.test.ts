@@ -114,7 +114,11 @@ function runProgram(args: string[]): Promise<{ code: number | null; out: string 
 }
 
 /** The call's RpcError, or undefined if it succeeded. */
-const failure = (call: Promise<unknown>) => call.then(() => undefined, (e: unknown) => RpcError.from(e));
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    () => undefined,
+    (e: unknown) => RpcError.from(e),
+  );
 const expectCancelled = async (call: Promise<unknown>) => expect((await failure(call))?.code).toBe(Code.CANCELLED);
 
 describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
@@ -135,7 +139,10 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
     [proxy, slowProxy] = await Promise.all([startNginx(fast), startNginx(slow)]);
     const configDir = tmp('clients-nginx-');
     const client = (target: string) => ({ target: `dns:///${target}`, compression: 'gzip', deadlineMs: 5000 });
-    fs.writeFileSync(path.join(configDir, 'default.json'), JSON.stringify({ clients: { viaNginx: client(proxy.target), viaSlowNginx: client(slowProxy.target) } }));
+    fs.writeFileSync(
+      path.join(configDir, 'default.json'),
+      JSON.stringify({ clients: { viaNginx: client(proxy.target), viaSlowNginx: client(slowProxy.target) } }),
+    );
     const decls = [viaNginx, viaSlowNginx];
     container = new Container();
     registerClients(container, loadConfig(clientsSchema(decls), { argv: [], env: {}, configDir }), decls);
@@ -181,7 +188,12 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
     const shipments: [string, string[]][] = [];
     for await (const s of bidi) shipments.push([s.id, s.ordersList.map((o) => o.id)]);
     const [mv, sj] = ['cmb - Mountain View, CA', 'cmb - San Jose, CA'];
-    expect(shipments).toEqual([[mv, ['102', '104']], [sj, ['103']], [sj, ['105']], [mv, ['106']]]);
+    expect(shipments).toEqual([
+      [mv, ['102', '104']],
+      [sj, ['103']],
+      [sj, ['105']],
+      [mv, ['106']],
+    ]);
   });
 
   it('returns INVALID_ARGUMENT with its BadRequest detail through the proxy', async () => {
@@ -200,7 +212,11 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
     expect(seen?.msLeft).toBeGreaterThan(0);
     expect(seen?.msLeft).toBeLessThanOrEqual(300);
     // The backend stops too (its own deadline timer, or nginx closing the upstream stream), long before its 3 s delay.
-    const ends = await waitFor(() => (slow.some((b) => b.ends.length > 0) ? slow.flatMap((b) => b.ends) : undefined), () => 'no slow backend ended the call', 2000);
+    const ends = await waitFor(
+      () => (slow.some((b) => b.ends.length > 0) ? slow.flatMap((b) => b.ends) : undefined),
+      () => 'no slow backend ended the call',
+      2000,
+    );
     expect(ends).toEqual([expect.stringMatching(/^addOrder (DEADLINE_EXCEEDED|CANCELLED)$/)]);
   });
 
@@ -221,19 +237,27 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
       const stopUpdate = new AbortController();
       const update = orders.updateOrders({ signal: stopUpdate.signal });
       await update.write({ id: `ng-c${round}`, items: ['Lamp'] });
-      await waitFor(() => (callsOf(fast, 'updateOrders').length > seen ? true : undefined), () => 'updateOrders never reached a backend');
+      await waitFor(
+        () => (callsOf(fast, 'updateOrders').length > seen ? true : undefined),
+        () => 'updateOrders never reached a backend',
+      );
       await sleep(50);
       stopUpdate.abort();
       await expectCancelled(update.response);
       const stopBidi = new AbortController();
       const bidi = orders.processOrders({ signal: stopBidi.signal });
       for (const id of ['102', '103', '104', '105']) await bidi.write({ value: id });
-      await expectCancelled((async () => {
-        for await (const _ of bidi) stopBidi.abort(); // after the first shipment
-      })());
+      await expectCancelled(
+        (async () => {
+          for await (const _ of bidi) stopBidi.abort(); // after the first shipment
+        })(),
+      );
     }
     const ends = () => fast.flatMap((b, i) => b.ends.slice(before[i]));
-    await waitFor(() => (ends().length >= 6 ? true : undefined), () => `the backends ended ${ends().length} of 6 cancelled calls`);
+    await waitFor(
+      () => (ends().length >= 6 ? true : undefined),
+      () => `the backends ended ${ends().length} of 6 cancelled calls`,
+    );
     expect(ends().sort()).toEqual([...Array(3).fill('processOrders CANCELLED'), ...Array(3).fill('updateOrders CANCELLED')]);
   });
 
@@ -243,12 +267,14 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
     for (const id of ['102', '103', '104']) await bidi.write({ value: id }); // two shipments come back
     await sleep(100);
     const received: string[] = [];
-    await expectCancelled((async () => {
-      for await (const s of bidi) {
-        received.push(s.id);
-        stop.abort();
-      }
-    })());
+    await expectCancelled(
+      (async () => {
+        for await (const s of bidi) {
+          received.push(s.id);
+          stop.abort();
+        }
+      })(),
+    );
     expect(received).toEqual(['cmb - Mountain View, CA']);
   });
 

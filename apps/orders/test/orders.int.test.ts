@@ -54,9 +54,7 @@ describe('the orders app', () => {
   it('ends a slow addOrder with DEADLINE_EXCEEDED at the client deadline (the deadline demo)', async () => {
     ({ running, client } = await start({ ORDERS_ADD_ORDER_DELAY_MS: '3000' }));
     const started = Date.now();
-    const error = await new Promise<grpc.ServiceError>((resolve) =>
-      client.addOrder({ id: '300' }, { deadline: Date.now() + 200 }, (e) => resolve(e!)),
-    );
+    const error = await new Promise<grpc.ServiceError>((resolve) => client.addOrder({ id: '300' }, { deadline: Date.now() + 200 }, (e) => resolve(e!)));
     expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeLessThan(2000);
     await new Promise((r) => setTimeout(r, 100));

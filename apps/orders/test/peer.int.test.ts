@@ -57,10 +57,13 @@ class Served {
 
   /** Waits until the server has ended `count` calls of `method`, then returns their statuses. */
   async endsOf(method: string, count = 1): Promise<string[]> {
-    return waitFor(() => {
-      const ends = this.ends.get(method) ?? [];
-      return ends.length >= count ? ends : undefined;
-    }, () => `the server ended ${this.ends.get(method)?.length ?? 0} of ${count} calls of ${method}`);
+    return waitFor(
+      () => {
+        const ends = this.ends.get(method) ?? [];
+        return ends.length >= count ? ends : undefined;
+      },
+      () => `the server ended ${this.ends.get(method)?.length ?? 0} of ${count} calls of ${method}`,
+    );
   }
 }
 
@@ -143,11 +146,9 @@ describe('a Switchboard server hosting orders and greeter, driven by the gRPC C-
   });
 
   it('lets the processOrders handler see CANCELLED when the peer cancels mid-stream', async () => {
-    const report = await runPeer<{ first: { id: string; orderIds: string[] }; afterCancel: PeerOutcome<unknown> }>(
-      'process-then-cancel',
-      served.target,
-      { ids: ['102', '103', '104'] },
-    );
+    const report = await runPeer<{ first: { id: string; orderIds: string[] }; afterCancel: PeerOutcome<unknown> }>('process-then-cancel', served.target, {
+      ids: ['102', '103', '104'],
+    });
     expect(report.first).toMatchObject({ id: 'cmb - Mountain View, CA', orderIds: ['102', '104'] });
     expect(report.afterCancel).toMatchObject({ ok: false, code: 'CANCELLED' });
     expect(await served.endsOf(PROCESS)).toEqual(['CANCELLED']);
@@ -273,7 +274,10 @@ describe('the switchboard CLI process stopped with SIGTERM', () => {
       for (const text of texts.filter((l) => l.startsWith('{'))) logs.push(JSON.parse(text) as Record<string, unknown>);
     });
     const logLine = (msg: string): Promise<Record<string, unknown>> =>
-      waitFor(() => logs.find((l) => l['msg'] === msg), () => `no '${msg}' log line; output:\n${output}`);
+      waitFor(
+        () => logs.find((l) => l['msg'] === msg),
+        () => `no '${msg}' log line; output:\n${output}`,
+      );
 
     const address = String((await logLine('listening'))['address']);
     let signalled = false;

@@ -80,7 +80,9 @@ describe('switchboard start', () => {
     expect(await p.exited).toBe(1);
     const { stderr, stdout } = p.out();
     expect(stderr).toContain(`server.health: must be true or false (a JSON boolean, not a string): value was "no" (from ${file})`);
-    expect(stderr).toContain('server.shutdownGraceMs: must be a whole number of milliseconds from 0 to 2147483647: value was 3000000000 (from environment variable SHUTDOWN_GRACE_MS)');
+    expect(stderr).toContain(
+      'server.shutdownGraceMs: must be a whole number of milliseconds from 0 to 2147483647: value was 3000000000 (from environment variable SHUTDOWN_GRACE_MS)',
+    );
     expect(stderr).toContain('server.keepalive.timeMs: must be a whole number of milliseconds from 1000 to 2147483647');
     expect(stdout).not.toContain('listening');
   });

@@ -212,7 +212,10 @@ export class ChannelCall {
  */
 function statusError(status: grpc.StatusObject): RpcError {
   if (typeof status.code === 'number') return RpcError.from(status);
-  return new RpcError(Code.INTERNAL, 'a response could not be read (grpc-js gave no status: a compression it does not support, or a compressed flag under identity)');
+  return new RpcError(
+    Code.INTERNAL,
+    'a response could not be read (grpc-js gave no status: a compression it does not support, or a compressed flag under identity)',
+  );
 }
 
 /** A request message as bytes; INTERNAL when it cannot be serialized. @internal */

@@ -176,7 +176,10 @@ export function crossCheck(name: string, config: ClientConfig, context?: CrossCh
         'given to registerClients does not have: declare it (etcdConfigSchema; clientsSchema includes it) and pass resolvers along with clients',
     );
   }
-  for (const [key, policy] of [['retry', config.retry], ['hedging', config.hedging]] as const) {
+  for (const [key, policy] of [
+    ['retry', config.retry],
+    ['hedging', config.hedging],
+  ] as const) {
     if (policy.maxAttempts === 0) problems.push(`${at}.${key}.maxAttempts: 0 ("the client's") applies only under methods; 1 turns ${key} off: value was 0`);
   }
   if (config.healthCheck.enabled && !HEALTH_CHECKING_POLICIES.includes(config.balancing)) {

@@ -40,7 +40,10 @@ export type StandaloneClient<S> = Client<S> & {
  */
 export function createClient<S extends ServiceDescriptor<unknown, unknown>>(service: S, options: CreateClientOptions): StandaloneClient<S> {
   if (service.methods.has('close')) {
-    throw new SwitchboardError('SB_ERR_DEFINITION', `${service.fullName} has a method named 'close', which createClient's close() would hide: inject it with defineClient and registerClients`);
+    throw new SwitchboardError(
+      'SB_ERR_DEFINITION',
+      `${service.fullName} has a method named 'close', which createClient's close() would hide: inject it with defineClient and registerClients`,
+    );
   }
   const { interceptors = [], ...keys } = options;
   const name = service.fullName.slice(service.fullName.lastIndexOf('.') + 1);

@@ -44,5 +44,10 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
 /** The config schema of several clients at once. */
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
-  return { resolvers: etcdConfigSchema.resolvers, clientDefaults: clientDefaultsSchema, clientInterceptors: clientInterceptorsSchema, clients } as unknown as ClientDeclaration['schema'];
+  return {
+    resolvers: etcdConfigSchema.resolvers,
+    clientDefaults: clientDefaultsSchema,
+    clientInterceptors: clientInterceptorsSchema,
+    clients,
+  } as unknown as ClientDeclaration['schema'];
 }

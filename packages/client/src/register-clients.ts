@@ -1,6 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
-import { SwitchboardError, bindValue, createToken, enableCallScope, explicitKeys, resolve, type ClientInterceptor, type ServiceDescriptor } from '@switchboard/core';
+import {
+  SwitchboardError,
+  bindValue,
+  createToken,
+  enableCallScope,
+  explicitKeys,
+  resolve,
+  type ClientInterceptor,
+  type ServiceDescriptor,
+} from '@switchboard/core';
 import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
 import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';

@@ -99,9 +99,21 @@ function stubMethod(parts: StubParts, method: MethodDescriptor): (...args: unkno
   };
   switch (method.kind) {
     case 'unary':
-      return (request, options) => single(start(oneResult(() => request), options as CallOptions));
+      return (request, options) =>
+        single(
+          start(
+            oneResult(() => request),
+            options as CallOptions,
+          ),
+        );
     case 'server_stream':
-      return (request, options) => iterableOnce(method, () => start(oneResult(() => request), options as CallOptions)[Symbol.asyncIterator]());
+      return (request, options) =>
+        iterableOnce(method, () =>
+          start(
+            oneResult(() => request),
+            options as CallOptions,
+          )[Symbol.asyncIterator](),
+        );
     case 'client_stream':
       return (options) => {
         const queue = new MessageQueue<unknown>(method.path);

@@ -62,7 +62,9 @@ describe('every kind of call, ended early every way, fails with a status and cra
   it.each(KINDS)('%s: made from a timer with its deadline already past, ends DEADLINE_EXCEEDED', async (kind) => {
     const stub = echo();
     await stub.Unary({ message: 'connect first: no name resolution to wait for' });
-    const outcome = await new Promise<Outcome>((made) => setTimeout(() => made(drive(stub, kind, { message: 'late' }, { deadline: new Date(Date.now() - 1000) })), 0));
+    const outcome = await new Promise<Outcome>((made) =>
+      setTimeout(() => made(drive(stub, kind, { message: 'late' }, { deadline: new Date(Date.now() - 1000) })), 0),
+    );
     expect(outcome.status).toBe('DEADLINE_EXCEEDED');
   });
 
@@ -85,13 +87,16 @@ describe('every kind of call, ended early every way, fails with a status and cra
     expect(outcome.writes.filter((w) => w !== 'taken' && w !== 'UNAVAILABLE')).toEqual([]);
   });
 
-  it.each(['ServerStream', 'Bidi'] as const)('%s: a consumer that leaves after the first response ends it without an error, and the server sees CANCELLED', async (kind) => {
-    const how: Drive = { leaveAfter: 1 };
-    const outcome = await drive(echo(), kind, { message: 'more', count: 100, delay_ms: 20 }, {}, how);
-    expect([outcome.status, outcome.responses]).toEqual(['OK', 1]);
-    await until(() => server.observed.aborts.length > 0, 5000, 'the handler saw the cancellation');
-    expect(seenByHandlers()).toEqual([`${kind} CANCELLED`]);
-  });
+  it.each(['ServerStream', 'Bidi'] as const)(
+    '%s: a consumer that leaves after the first response ends it without an error, and the server sees CANCELLED',
+    async (kind) => {
+      const how: Drive = { leaveAfter: 1 };
+      const outcome = await drive(echo(), kind, { message: 'more', count: 100, delay_ms: 20 }, {}, how);
+      expect([outcome.status, outcome.responses]).toEqual(['OK', 1]);
+      await until(() => server.observed.aborts.length > 0, 5000, 'the handler saw the cancellation');
+      expect(seenByHandlers()).toEqual([`${kind} CANCELLED`]);
+    },
+  );
 
   // An abort's reason is the caller's business: whatever it is, the call is CANCELLED (an RpcError or a TimeoutError keeps its meaning).
   const reasons: [string, string, () => unknown][] = [

@@ -33,11 +33,13 @@ describe('a server that breaks the protocol', () => {
   }
 
   /** Answers with `frames` (then OK trailers unless `status` is null). */
-  const answer = (frames: Buffer[], status: number | null = Code.OK) => ({ stream }: RawCall) => {
-    stream.respond(responseHeaders(), { waitForTrailers: true });
-    for (const frame of frames) stream.write(frame);
-    if (status !== null) sendStatus(stream, status);
-  };
+  const answer =
+    (frames: Buffer[], status: number | null = Code.OK) =>
+    ({ stream }: RawCall) => {
+      stream.respond(responseHeaders(), { waitForTrailers: true });
+      for (const frame of frames) stream.write(frame);
+      if (status !== null) sendStatus(stream, status);
+    };
 
   const whole = grpcFrame(reply('whole'));
   const cuts: [string, Buffer][] = [
@@ -46,10 +48,13 @@ describe('a server that breaks the protocol', () => {
   ];
 
   const cutTable = (['ServerStream', 'Bidi'] as const).flatMap((kind) => cuts.map(([where, cut]) => [kind, where, cut] as const));
-  it.each(cutTable)('%s: a last message cut short %s before OK trailers ends INTERNAL after the whole ones (grpc-js alone ends OK)', async (kind, _where, cut) => {
-    const echo = await against(answer([whole, whole, cut]));
-    expect(await drive(echo, kind, { message: 'm' })).toMatchObject({ status: 'INTERNAL', responses: 2 });
-  });
+  it.each(cutTable)(
+    '%s: a last message cut short %s before OK trailers ends INTERNAL after the whole ones (grpc-js alone ends OK)',
+    async (kind, _where, cut) => {
+      const echo = await against(answer([whole, whole, cut]));
+      expect(await drive(echo, kind, { message: 'm' })).toMatchObject({ status: 'INTERNAL', responses: 2 });
+    },
+  );
 
   it.each(['Unary', 'ClientStream'] as const)('%s: its only message cut short before OK trailers ends INTERNAL', async (kind) => {
     const echo = await against(answer([cuts[0]![1]]));
@@ -62,7 +67,10 @@ describe('a server that breaks the protocol', () => {
     ['and nothing more (the stream left open)', null],
   ] as const)('Unary: two responses %s end INTERNAL at once', async (_what, status) => {
     const echo = await against(answer([whole, whole], status));
-    await expect(echo.Unary({ message: 'm' })).rejects.toMatchObject({ code: Code.INTERNAL, rawMessage: 'the server sent more than one response to a call that takes one' });
+    await expect(echo.Unary({ message: 'm' })).rejects.toMatchObject({
+      code: Code.INTERNAL,
+      rawMessage: 'the server sent more than one response to a call that takes one',
+    });
   });
 
   it('ClientStream: two responses end INTERNAL (grpc-js alone says UNIMPLEMENTED)', async () => {
@@ -72,7 +80,15 @@ describe('a server that breaks the protocol', () => {
 
   it.each(['Unary', 'ClientStream'] as const)('%s: no response and OK trailers end INTERNAL (grpc-js alone says UNIMPLEMENTED)', async (kind) => {
     const echo = await against(answer([]));
-    const error = await (kind === 'Unary' ? echo.Unary({}) : (() => { const c = echo.ClientStream(); c.end(); return c.response; })()).catch((e: unknown) => e);
+    const error = await (
+      kind === 'Unary'
+        ? echo.Unary({})
+        : (() => {
+            const c = echo.ClientStream();
+            c.end();
+            return c.response;
+          })()
+    ).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: Code.INTERNAL, rawMessage: 'the server sent no response to a call that takes one' });
   });
 

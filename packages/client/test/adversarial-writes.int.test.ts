@@ -45,9 +45,12 @@ describe('writes to a call that has ended', () => {
       expect(outcomes.slice(0, -1).every((o) => o === 'taken')).toBe(true);
       expect(await settled([call.write(failing), call.write(failing)])).toEqual(['FAILED_PRECONDITION', 'FAILED_PRECONDITION']);
       call.end();
-      const end = kind === 'ClientStream' ? (call as ReturnType<typeof stub.ClientStream>).response : (async () => {
-        for await (const _ of call as ReturnType<typeof stub.Bidi>) void _;
-      })();
+      const end =
+        kind === 'ClientStream'
+          ? (call as ReturnType<typeof stub.ClientStream>).response
+          : (async () => {
+              for await (const _ of call as ReturnType<typeof stub.Bidi>) void _;
+            })();
       await expect(end).rejects.toMatchObject({ code: Code.FAILED_PRECONDITION });
       expect(await settled([call.write(failing)])).toEqual(['FAILED_PRECONDITION']);
     },
@@ -90,21 +93,30 @@ describe('writes to a call that has ended', () => {
     ['ClientStream', 'null (the stream refuses it)', null],
     ['Bidi', 'null (the stream refuses it)', null],
   ];
-  it.each(unsendable)('%s: a request message that cannot be sent, %s, ends the call INTERNAL, and later writes reject with it', async (kind, _what, message) => {
-    const stub = echo();
-    const call = kind === 'ClientStream' ? stub.ClientStream() : stub.Bidi();
-    await call.write({ message: 'fine' });
-    const bad = call.write(message as EchoRequest);
-    const end = kind === 'ClientStream' ? (call as ReturnType<typeof stub.ClientStream>).response : (async () => {
-      for await (const _ of call as ReturnType<typeof stub.Bidi>) void _;
-    })();
-    const error = (await end.catch((e: unknown) => e)) as RpcError;
-    expect(error.code).toBe(Code.INTERNAL);
-    expect(await settled([bad, call.write({ message: 'after' })])).toEqual(['taken', 'INTERNAL']);
-  });
+  it.each(unsendable)(
+    '%s: a request message that cannot be sent, %s, ends the call INTERNAL, and later writes reject with it',
+    async (kind, _what, message) => {
+      const stub = echo();
+      const call = kind === 'ClientStream' ? stub.ClientStream() : stub.Bidi();
+      await call.write({ message: 'fine' });
+      const bad = call.write(message as EchoRequest);
+      const end =
+        kind === 'ClientStream'
+          ? (call as ReturnType<typeof stub.ClientStream>).response
+          : (async () => {
+              for await (const _ of call as ReturnType<typeof stub.Bidi>) void _;
+            })();
+      const error = (await end.catch((e: unknown) => e)) as RpcError;
+      expect(error.code).toBe(Code.INTERNAL);
+      expect(await settled([bad, call.write({ message: 'after' })])).toEqual(['taken', 'INTERNAL']);
+    },
+  );
 
   it.each([null, { count: 2n ** 70n }])('a unary request that cannot be serialized (%p) ends INTERNAL', async (message) => {
-    await expect(echo().Unary(message as unknown as EchoRequest)).rejects.toMatchObject({ code: Code.INTERNAL, rawMessage: expect.stringContaining('Request message serialization failure') });
+    await expect(echo().Unary(message as unknown as EchoRequest)).rejects.toMatchObject({
+      code: Code.INTERNAL,
+      rawMessage: expect.stringContaining('Request message serialization failure'),
+    });
   });
 });
 
@@ -130,7 +142,9 @@ describe('writes to a call the server ended OK before reading them (a bare HTTP/
       const call = stub.ClientStream();
       await call.write({ message: 'first' });
       await expect(call.response).resolves.toMatchObject({ message: 'early' });
-      await expect(call.write({ message: 'late' })).rejects.toThrow('/switchboard.test.Echo/ClientStream: the call has ended (OK); nothing more can be written');
+      await expect(call.write({ message: 'late' })).rejects.toThrow(
+        '/switchboard.test.Echo/ClientStream: the call has ended (OK); nothing more can be written',
+      );
     } else {
       const call = stub.Bidi();
       await call.write({ message: 'first' });

@@ -103,31 +103,35 @@ describe('a client used in ways it should not be, or against odd answers', () =>
     for (const kind of KINDS) expect([kind, (await drive(echo, kind, { message: 'm' })).status]).toEqual([kind, 'UNAUTHENTICATED']);
   });
 
-  it.each(['ClientStream', 'Bidi'] as const)('%s: a request stream that throws (an interceptor’s) fails the call with its error and cancels it on the server', async (kind) => {
-    const breaking: ClientInterceptor = (call, next) =>
-      next({
-        ...call,
-        requests: (async function* () {
-          for await (const m of call.requests) {
-            yield m;
-            await until(() => server.peers.length === 1, 5000, 'the call reached the server');
-            throw new RpcError(Code.ABORTED, 'the request stream broke');
-          }
-        })(),
-      });
-    const { echo } = clients([breaking]);
-    const call = kind === 'ClientStream' ? echo.ClientStream() : echo.Bidi();
-    await call.write({ message: 'first', delay_ms: 5000 });
-    const outcome = await (kind === 'ClientStream'
-      ? (call as ReturnType<typeof echo.ClientStream>).response
-      : (async () => {
-          for await (const _ of call as ReturnType<typeof echo.Bidi>) void _;
-        })()
-    ).catch((e: unknown) => e);
-    expect(outcome).toMatchObject({ code: Code.ABORTED, rawMessage: 'the request stream broke' });
-    await until(() => server.observed.aborts.length > 0, 5000, 'the handler saw the cancellation');
-    expect(server.observed.aborts[0]).toMatchObject({ method: kind, reason: expect.objectContaining({ code: Code.CANCELLED }) });
-  });
+  it.each(['ClientStream', 'Bidi'] as const)(
+    '%s: a request stream that throws (an interceptor’s) fails the call with its error and cancels it on the server',
+    async (kind) => {
+      const breaking: ClientInterceptor = (call, next) =>
+        next({
+          ...call,
+          requests: (async function* () {
+            for await (const m of call.requests) {
+              yield m;
+              await until(() => server.peers.length === 1, 5000, 'the call reached the server');
+              throw new RpcError(Code.ABORTED, 'the request stream broke');
+            }
+          })(),
+        });
+      const { echo } = clients([breaking]);
+      const call = kind === 'ClientStream' ? echo.ClientStream() : echo.Bidi();
+      await call.write({ message: 'first', delay_ms: 5000 });
+      const outcome = await (
+        kind === 'ClientStream'
+          ? (call as ReturnType<typeof echo.ClientStream>).response
+          : (async () => {
+              for await (const _ of call as ReturnType<typeof echo.Bidi>) void _;
+            })()
+      ).catch((e: unknown) => e);
+      expect(outcome).toMatchObject({ code: Code.ABORTED, rawMessage: 'the request stream broke' });
+      await until(() => server.observed.aborts.length > 0, 5000, 'the handler saw the cancellation');
+      expect(server.observed.aborts[0]).toMatchObject({ method: kind, reason: expect.objectContaining({ code: Code.CANCELLED }) });
+    },
+  );
 
   it.each(KINDS)('%s: an onHeader that throws fails the call with its error and cancels it', async (kind) => {
     const { echo } = clients();

@@ -20,7 +20,13 @@ describe('a client balancing policy chosen in config', () => {
 
   it('weighted_round_robin follows the weights the resolver reports (3:1)', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-weights-')), 'endpoints.json');
-    fs.writeFileSync(file, JSON.stringify([{ address: servers[0]!.address, weight: 3 }, { address: servers[1]!.address, weight: 1 }]));
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { address: servers[0]!.address, weight: 3 },
+        { address: servers[1]!.address, weight: 1 },
+      ]),
+    );
     const c = connect([weighted], { weighted: { target: `file://${file}`, balancing: 'weighted_round_robin' } });
     try {
       const lab = resolve(c.container, weighted.token);

@@ -41,12 +41,14 @@ describe('client configuration', () => {
         },
       }),
     );
-    expect(message).toContain('clients.labcfg.balancing: must be one of the possible values: ["pick_first","round_robin","weighted_round_robin","least_request","p2c"]: value was "round-robin"');
+    expect(message).toContain(
+      'clients.labcfg.balancing: must be one of the possible values: ["pick_first","round_robin","weighted_round_robin","least_request","p2c"]: value was "round-robin"',
+    );
     expect(message).toContain('clients.labcfg.compression: must be one of the possible values: ["identity","deflate","gzip"]: value was "brotli"');
     expect(message).toContain("clients.labcfg.deadlineMS: unknown key (value 10); allowed under 'clients.labcfg': target, deadlineMs");
     expect(message).toContain('clients.labcfg.retry.maxAttempts: must be an integer from 0 to 5: value was 9');
     expect(message).toContain('clients.labcfg.retry.codes: ["FLAKY"] is not a status code name; allowed: OK, CANCELLED');
-    expect(message).toContain("clients.labcfg.methods.Forwrd: unknown key (value {\"deadlineMs\":5}); allowed under 'clients.labcfg.methods': Forward, Flaky");
+    expect(message).toContain('clients.labcfg.methods.Forwrd: unknown key (value {"deadlineMs":5}); allowed under \'clients.labcfg.methods\': Forward, Flaky');
   });
 
   it('rejects an unknown target scheme and a missing target', () => {
@@ -81,15 +83,25 @@ describe('client configuration', () => {
         labcfg: { target: '127.0.0.1:1', compression: 'identity', metadata: { 'x-own': 'a' }, retry: { maxAttempts: 2 } },
         othercfg: { target: '127.0.0.1:2' },
       },
-      { clientDefaults: { compression: 'gzip', deadlineMs: 700, metadata: { 'x-team': 'core' }, retry: { maxAttempts: 4, codes: ['UNAVAILABLE', 'ABORTED'] } } },
+      {
+        clientDefaults: { compression: 'gzip', deadlineMs: 700, metadata: { 'x-team': 'core' }, retry: { maxAttempts: 4, codes: ['UNAVAILABLE', 'ABORTED'] } },
+      },
     );
     const lab = effectiveClientConfig(config, 'labcfg')!;
     const other = effectiveClientConfig(config, 'othercfg')!;
     expect([lab.compression, lab.deadlineMs, lab.metadata, lab.retry.maxAttempts, lab.retry.codes]).toEqual([
-      'identity', 700, { 'x-own': 'a', 'x-team': 'core' }, 2, ['UNAVAILABLE', 'ABORTED'],
+      'identity',
+      700,
+      { 'x-own': 'a', 'x-team': 'core' },
+      2,
+      ['UNAVAILABLE', 'ABORTED'],
     ]);
     expect([other.compression, other.deadlineMs, other.metadata, other.retry.maxAttempts, other.target]).toEqual([
-      'gzip', 700, { 'x-team': 'core' }, 4, '127.0.0.1:2',
+      'gzip',
+      700,
+      { 'x-team': 'core' },
+      4,
+      '127.0.0.1:2',
     ]);
   });
 
@@ -110,7 +122,13 @@ describe('client configuration', () => {
         {
           name: [{ service: 'switchboard.lab.Lab' }],
           waitForReady: true,
-          retryPolicy: { maxAttempts: 4, initialBackoff: '0.05s', maxBackoff: '1.5s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'] },
+          retryPolicy: {
+            maxAttempts: 4,
+            initialBackoff: '0.05s',
+            maxBackoff: '1.5s',
+            backoffMultiplier: 2,
+            retryableStatusCodes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'],
+          },
         },
         {
           name: [{ service: 'switchboard.lab.Lab', method: 'Flaky' }],
@@ -123,7 +141,11 @@ describe('client configuration', () => {
 });
 
 /** The one problem line of `path` in `message`, or '' if there is none. */
-const lineOf = (message: string, path: string): string => message.split('\n').find((l) => l.trimStart().startsWith(`${path}:`))?.trim() ?? '';
+const lineOf = (message: string, path: string): string =>
+  message
+    .split('\n')
+    .find((l) => l.trimStart().startsWith(`${path}:`))
+    ?.trim() ?? '';
 
 /** Every leaf path of a schema, under `prefix`. */
 function leafPaths(schema: object, prefix: string): string[] {
@@ -144,7 +166,12 @@ describe('client configuration takes values of the right type only', () => {
     for (const path of leafPaths(clientConfigSchema(Lab), 'clients.labcfg')) {
       for (const wrong of [{ wrong: 1 }, -1.5]) {
         const { clients } = at(path, wrong) as { clients: object };
-        expect(lineOf(problems(() => load(clients)), path)).toContain(`value was ${JSON.stringify(wrong)}`);
+        expect(
+          lineOf(
+            problems(() => load(clients)),
+            path,
+          ),
+        ).toContain(`value was ${JSON.stringify(wrong)}`);
       }
     }
   });
@@ -178,7 +205,12 @@ describe('client configuration takes values of the right type only', () => {
 
   it('rejects targets that would fail only at the first call', () => {
     for (const target of ['dns:///', 'localhost:99999', 'static:///127.0.0.1', 'etcd:///', ' dns:///localhost:1', 'localhost']) {
-      expect(lineOf(problems(() => load({ labcfg: { target } })), 'clients.labcfg.target')).toContain(`value was ${JSON.stringify(target)}`);
+      expect(
+        lineOf(
+          problems(() => load({ labcfg: { target } })),
+          'clients.labcfg.target',
+        ),
+      ).toContain(`value was ${JSON.stringify(target)}`);
     }
     expect(problems(() => load({}, { clientDefaults: { target: 'etcd:///x' } }))).toContain('clientDefaults.target: unknown key (value "etcd:///x")');
   });
@@ -191,9 +223,19 @@ describe('client configuration takes values of the right type only', () => {
     expect(durations).toEqual(expect.arrayContaining(['clients.labcfg.methods.Flaky.hedging.hedgingDelayMs', 'clientDefaults.retry.initialBackoffMs']));
     for (const path of durations) {
       const tree = at(path, 2147483648) as { clients?: object };
-      expect(lineOf(problems(() => load(tree.clients ?? {}, tree.clients ? {} : tree)), path)).toMatch(/milliseconds from \d+ to 2147483647.*: value was 2147483648/);
+      expect(
+        lineOf(
+          problems(() => load(tree.clients ?? {}, tree.clients ? {} : tree)),
+          path,
+        ),
+      ).toMatch(/milliseconds from \d+ to 2147483647.*: value was 2147483648/);
     }
-    expect(lineOf(problems(() => load({ labcfg: { retry: { initialBackoffMs: 0 } } })), 'clients.labcfg.retry.initialBackoffMs')).toContain('value was 0');
+    expect(
+      lineOf(
+        problems(() => load({ labcfg: { retry: { initialBackoffMs: 0 } } })),
+        'clients.labcfg.retry.initialBackoffMs',
+      ),
+    ).toContain('value was 0');
   });
 
   it('keeps resolvers.etcd dialTimeoutMs and leaseTtlSec within what a timer holds', () => {
@@ -205,7 +247,9 @@ describe('client configuration takes values of the right type only', () => {
 
   it('holds the keepalive time to 10 s and its timeout to 1 s at least, as grpc-go does', () => {
     const message = problems(() => load({ labcfg: { keepalive: { timeMs: 9999, timeoutMs: 999 } } }, { clientDefaults: { keepalive: { timeMs: 1 } } }));
-    expect(lineOf(message, 'clients.labcfg.keepalive.timeMs')).toContain('from 10000 to 2147483647 (grpc-go raises a client keepalive time under 10 s to 10 s): value was 9999');
+    expect(lineOf(message, 'clients.labcfg.keepalive.timeMs')).toContain(
+      'from 10000 to 2147483647 (grpc-go raises a client keepalive time under 10 s to 10 s): value was 9999',
+    );
     expect(lineOf(message, 'clients.labcfg.keepalive.timeoutMs')).toContain('value was 999');
     expect(lineOf(message, 'clientDefaults.keepalive.timeMs')).toContain('value was 1');
     expect(load({ labcfg: { keepalive: { timeMs: 10000, timeoutMs: 1000 } } }).clients['labcfg']!.keepalive).toMatchObject({ timeMs: 10000, timeoutMs: 1000 });

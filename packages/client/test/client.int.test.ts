@@ -134,9 +134,27 @@ describe('an injected client', () => {
     await echo.Unary({ message: 'u', fail: 'ABORTED' }).catch(() => undefined);
     // Given in code, then named for every client (clientInterceptors), then the client's own; back in reverse.
     expect(log).toEqual([
-      'outer> bidi', 'shared> bidi', 'inner> bidi', 'outer req a', 'shared req a', 'inner req a',
-      'inner res a', 'shared res a', 'outer res a', '<inner OK', '<shared OK', '<outer OK',
-      'outer> unary', 'shared> unary', 'inner> unary', 'outer req u', 'shared req u', 'inner req u', '<inner ABORTED', '<shared ABORTED', '<outer ABORTED',
+      'outer> bidi',
+      'shared> bidi',
+      'inner> bidi',
+      'outer req a',
+      'shared req a',
+      'inner req a',
+      'inner res a',
+      'shared res a',
+      'outer res a',
+      '<inner OK',
+      '<shared OK',
+      '<outer OK',
+      'outer> unary',
+      'shared> unary',
+      'inner> unary',
+      'outer req u',
+      'shared req u',
+      'inner req u',
+      '<inner ABORTED',
+      '<shared ABORTED',
+      '<outer ABORTED',
     ]);
   });
 
@@ -160,9 +178,20 @@ describe('an injected client', () => {
     await echo.Unary({ message: 'u', fail: 'ABORTED' }).catch(() => undefined);
     for await (const reply of echo.ServerStream({ message: 's', count: 5 })) if (reply.index === 1) break;
     expect(log).toEqual([
-      'start Bidi', 'req a', 'res a', 'req b', 'res b', 'end Bidi OK',
-      'start Unary', 'req u', 'end Unary ABORTED',
-      'start ServerStream', 'req s', 'res s', 'res s', 'end ServerStream OK',
+      'start Bidi',
+      'req a',
+      'res a',
+      'req b',
+      'res b',
+      'end Bidi OK',
+      'start Unary',
+      'req u',
+      'end Unary ABORTED',
+      'start ServerStream',
+      'req s',
+      'res s',
+      'res s',
+      'end ServerStream OK',
     ]);
   });
 

@@ -74,7 +74,12 @@ describe('request compression, as an independent HTTP/2 peer sees it', () => {
     try {
       await expect(resolve(c.container, zipClient.token).Flaky({ key: letter.repeat(200) })).resolves.toEqual({ attempts: 1 });
       expect(peer.seen).toEqual([
-        { encoding: compression, acceptEncoding: expect.stringContaining(compression) as string, compressedFlags: [1], requests: [expect.objectContaining({ key: letter.repeat(200) })] },
+        {
+          encoding: compression,
+          acceptEncoding: expect.stringContaining(compression) as string,
+          compressedFlags: [1],
+          requests: [expect.objectContaining({ key: letter.repeat(200) })],
+        },
       ]);
     } finally {
       c.close();

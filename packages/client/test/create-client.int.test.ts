@@ -34,7 +34,12 @@ describe('a client made with createClient', () => {
     const client = echo({ compression: 'gzip', deadlineMs: 10000, interceptors: [record] });
     const outcomes = [];
     for (const kind of KINDS) outcomes.push(await drive(client, kind, { message: 'm', count: 3 }));
-    expect(outcomes.map((o) => [o.status, o.responses])).toEqual([['OK', 1], ['OK', 3], ['OK', 1], ['OK', 1]]);
+    expect(outcomes.map((o) => [o.status, o.responses])).toEqual([
+      ['OK', 1],
+      ['OK', 3],
+      ['OK', 1],
+      ['OK', 1],
+    ]);
     expect(seen).toEqual(['Unary', 'ServerStream', 'ClientStream', 'Bidi']);
   });
 
@@ -104,7 +109,12 @@ describe('createClient options', () => {
   it('are checked as a config file is: the key, the value and what is allowed, all at once', () => {
     const message = problems({ target: '127.0.0.1:1', deadlineMs: -1, compression: 'br', deadLineMs: 5, retry: { maxAttempts: 9 } });
     const from = ' (from createClient options)';
-    expect(message.split('\n').slice(1).map((line) => line.trim())).toEqual([
+    expect(
+      message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim()),
+    ).toEqual([
       `clients.Echo.deadLineMs: unknown key (value 5); allowed under 'clients.Echo': ${Object.keys(clientConfigSchema(Echo)).join(', ')}${from}`,
       `clients.Echo.deadlineMs: must be a whole number of milliseconds from 0 to 2147483647: value was -1${from}`,
       `clients.Echo.compression: must be one of the possible values: ["identity","deflate","gzip"]: value was "br"${from}`,

@@ -31,7 +31,13 @@ export interface Drive {
  * Makes one call of `kind` with `request` (one request message; streams of
  * requests write it, then end) and drives it to its end, however it ends.
  */
-export async function drive(echo: Client<typeof Echo>, kind: Kind, request: Partial<EchoRequest>, options: CallOptions = {}, how: Drive = {}): Promise<Outcome> {
+export async function drive(
+  echo: Client<typeof Echo>,
+  kind: Kind,
+  request: Partial<EchoRequest>,
+  options: CallOptions = {},
+  how: Drive = {},
+): Promise<Outcome> {
   const writes: string[] = [];
   const write = (pending: Promise<void>): Promise<void> =>
     pending.then(

@@ -70,8 +70,7 @@ const processUntilFailure = async (orders: Client<typeof OrderManagement>, ids: 
   return { got, error };
 };
 
-const shipments = (list: { id: string; status: string; ordersList: { id: string }[] }[]) =>
-  list.map((s) => [s.id, s.status, s.ordersList.map((o) => o.id)]);
+const shipments = (list: { id: string; status: string; ordersList: { id: string }[] }[]) => list.map((s) => [s.id, s.status, s.ordersList.map((o) => o.id)]);
 
 const callsOf = (peer: PeerServer, method: string): PeerEvent[] => peer.events.filter((e) => e.event === 'call' && e['method'] === method);
 
@@ -159,9 +158,7 @@ describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start
     expect(error.code).toBe(Code.INVALID_ARGUMENT);
     expect(error.rawMessage).toBe('Invalid information received');
     const badRequest = error.findDetail(BadRequest);
-    expect(badRequest?.field_violations).toEqual([
-      expect.objectContaining({ field: 'ID', description: 'Order ID received is not valid -1 : no such order' }),
-    ]);
+    expect(badRequest?.field_violations).toEqual([expect.objectContaining({ field: 'ID', description: 'Order ID received is not valid -1 : no such order' })]);
     expect(error.details).toHaveLength(1);
     expect(error.metadata.get('grpc-status-details-bin')).toHaveLength(1);
   });
@@ -222,7 +219,12 @@ describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start
     for (const method of [ADD, SEARCH, GET]) {
       const [call] = callsOf(peer, method);
       expect(call).toBeDefined();
-      expect(metaPairs(call!)).toEqual(expect.arrayContaining([['x-echo-text', 'hello peer'], ['x-echo-blob-bin', blob.toString('hex')]]));
+      expect(metaPairs(call!)).toEqual(
+        expect.arrayContaining([
+          ['x-echo-text', 'hello peer'],
+          ['x-echo-blob-bin', blob.toString('hex')],
+        ]),
+      );
     }
   });
 
@@ -250,7 +252,11 @@ describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start
 
     await expect(lab.Flaky({ key: 'twice', failures: 2, code: 'UNAVAILABLE' })).resolves.toEqual({ attempts: 3 });
     await settled(peer, () => attempts('twice').length >= 3);
-    expect(attempts('twice')).toEqual([[1, 'UNAVAILABLE'], [2, 'UNAVAILABLE'], [3, 'OK']]);
+    expect(attempts('twice')).toEqual([
+      [1, 'UNAVAILABLE'],
+      [2, 'UNAVAILABLE'],
+      [3, 'OK'],
+    ]);
 
     const exhausted = await failureOf(lab.Flaky({ key: 'five', failures: 5, code: 'UNAVAILABLE' }));
     expect([exhausted.code, exhausted.rawMessage]).toEqual([Code.UNAVAILABLE, 'failure 3 of 5']);
@@ -263,7 +269,11 @@ describe.each(PEERS)('our client against $label: orders, greeter, lab', ({ start
     expect([second.code, second.rawMessage]).toEqual([Code.INVALID_ARGUMENT, 'failure 2 of 2']);
     await expect(lab.Flaky({ key: 'invalid', failures: 2, code: 'INVALID_ARGUMENT' })).resolves.toEqual({ attempts: 3 });
     await settled(peer, () => attempts('invalid').length >= 3);
-    expect(attempts('invalid')).toEqual([[1, 'INVALID_ARGUMENT'], [2, 'INVALID_ARGUMENT'], [3, 'OK']]);
+    expect(attempts('invalid')).toEqual([
+      [1, 'INVALID_ARGUMENT'],
+      [2, 'INVALID_ARGUMENT'],
+      [3, 'OK'],
+    ]);
   });
 
   it('does not retry without a retry policy', async () => {
@@ -453,9 +463,18 @@ describe('google.rpc details packed by grpc-go (status.WithDetails)', () => {
       const error = await failureOf(resolve(c.container, ordersClient.token).addOrder({ id: '-2' }));
       expect([error.code, error.rawMessage]).toEqual([Code.FAILED_PRECONDITION, 'Every detail type']);
       expect(error.details.map((d) => d.type)).toEqual(
-        ['ErrorInfo', 'RetryInfo', 'DebugInfo', 'QuotaFailure', 'PreconditionFailure', 'BadRequest', 'RequestInfo', 'ResourceInfo', 'Help', 'LocalizedMessage'].map(
-          (name) => `google.rpc.${name}`,
-        ),
+        [
+          'ErrorInfo',
+          'RetryInfo',
+          'DebugInfo',
+          'QuotaFailure',
+          'PreconditionFailure',
+          'BadRequest',
+          'RequestInfo',
+          'ResourceInfo',
+          'Help',
+          'LocalizedMessage',
+        ].map((name) => `google.rpc.${name}`),
       );
       expect(error.details.map((d) => d.value)).toMatchObject([
         { reason: 'STOCK_LOW', domain: 'orders.example.com', metadata: { item: 'Amazon Echo' } },

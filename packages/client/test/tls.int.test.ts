@@ -25,7 +25,11 @@ afterEach(async () => {
 });
 
 async function tlsServer(tls: Partial<ServerTls>): Promise<number> {
-  const config = { ...schemaDefaults(serverConfigSchema).server, port: 0, tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: '', clientAuth: 'none' as const, ...tls } };
+  const config = {
+    ...schemaDefaults(serverConfigSchema).server,
+    port: 0,
+    tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: '', clientAuth: 'none' as const, ...tls },
+  };
   const server = new SwitchboardServer({ config, logger: pino({ level: 'silent' }) });
   const EchoService = createEchoService({ aborts: [], produced: 0 });
   const LabService = createLabService('lab', new Map<string, LastHop>());
@@ -95,7 +99,10 @@ describe('clients registered from config', () => {
     const container = new Container();
     const runtime = registerClients(container, config, [echoClient, labClient]);
     open.push(() => runtime.close());
-    expect(runtime.layout).toEqual([[`dns:///${target}`, ['tls-echo']], [`dns:///${target}`, ['tls-lab']]]);
+    expect(runtime.layout).toEqual([
+      [`dns:///${target}`, ['tls-echo']],
+      [`dns:///${target}`, ['tls-lab']],
+    ]);
     await expect(resolve(container, echoClient.token).Unary({ message: 'own cert' })).resolves.toMatchObject({ message: 'own cert' });
     // Same CA from clientDefaults (the handshake gets as far as the client certificate), but no certificate of its own.
     await expect(resolve(container, labClient.token).Flaky({ key: 'k', failures: 0 })).rejects.toMatchObject({ code: Code.UNAVAILABLE });

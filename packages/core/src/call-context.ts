@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { MethodDescriptor } from './definition';
+import type { MethodDescriptor } from './method-descriptor';
 
 /**
  * What a handler knows about the call it serves. One per call, for every kind.

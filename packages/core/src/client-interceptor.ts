@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MethodDescriptor } from './definition';
+import type { MethodDescriptor } from './method-descriptor';
 import { Observed, type ObserveHooks } from './observed';
 
 /** An outgoing call as a client interceptor sees it; the same shape for every kind. */

@@ -1,24 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/proto-loader';
 import type { CallContext } from './call-context';
 import type { ProtoPackage } from './proto';
+import type { MethodDescriptor, MethodKind } from './method-descriptor';
 import { SwitchboardError } from './switchboard-error';
-
-/** The four kinds of gRPC call. */
-export type MethodKind = 'unary' | 'server_stream' | 'client_stream' | 'bidi';
-
-/** One method of a service, as the proto declares it. */
-export interface MethodDescriptor {
-  /** `/ecommerce.OrderManagement/addOrder` */
-  readonly path: string;
-  /** `ecommerce.OrderManagement` */
-  readonly service: string;
-  /** `addOrder`, as written in the proto. */
-  readonly name: string;
-  readonly kind: MethodKind;
-  /** The serializers grpc-js uses. @internal */
-  readonly definition: MethodDefinition<object, object>;
-}
 
 /**
  * A proto service, typed by the `…Handlers` interface (`H`, for servers) and
@@ -56,10 +41,7 @@ export function serviceDescriptor<H, D = unknown>(proto: ProtoPackage, fullName:
     const services = Object.entries(proto.definition)
       .filter(([, v]) => isServiceDefinition(v))
       .map(([k]) => k);
-    throw new SwitchboardError(
-      'SB_ERR_DEFINITION',
-      `no service '${fullName}' in ${proto.files.join(', ')} (services: ${services.join(', ') || 'none'})`,
-    );
+    throw new SwitchboardError('SB_ERR_DEFINITION', `no service '${fullName}' in ${proto.files.join(', ')} (services: ${services.join(', ') || 'none'})`);
   }
   const methods = new Map<string, MethodDescriptor>();
   for (const [name, def] of Object.entries(entry)) {
@@ -118,5 +100,4 @@ export type KnownKeys<T> = keyof {
  *   async SayHello(req: HelloRequest__Output) { return { message: `Hello ${req.name}` }; }
  * }
  */
-export type ServiceImplementation<S> =
-  S extends ServiceDescriptor<infer H, unknown> ? { [K in KnownKeys<H>]: HandlerFor<H[K]> } : never;
+export type ServiceImplementation<S> = S extends ServiceDescriptor<infer H, unknown> ? { [K in KnownKeys<H>]: HandlerFor<H[K]> } : never;

@@ -191,9 +191,7 @@ describe('encodeStatusDetails and decodeStatusDetails', () => {
     const root = independentGoogleRoot();
     const Status = root.lookupType('google.rpc.Status');
     const BadRequestMessage = root.lookupType('google.rpc.BadRequest');
-    const value = BadRequestMessage.encode(
-      BadRequestMessage.fromObject({ field_violations: [{ field: 'email', description: 'not an address' }] }),
-    ).finish();
+    const value = BadRequestMessage.encode(BadRequestMessage.fromObject({ field_violations: [{ field: 'email', description: 'not an address' }] })).finish();
     const wire = Status.encode(
       Status.fromObject({
         code: 3,
@@ -215,9 +213,7 @@ describe('encodeStatusDetails and decodeStatusDetails', () => {
 
   it('write details that an independent protobufjs decoder reads as Any', () => {
     const root = independentGoogleRoot();
-    const wire = encodeStatusDetails(9, 'precondition', [
-      PreconditionFailure.create({ violations: [{ type: 'TOS', subject: 'u', description: 'd' }] }),
-    ]);
+    const wire = encodeStatusDetails(9, 'precondition', [PreconditionFailure.create({ violations: [{ type: 'TOS', subject: 'u', description: 'd' }] })]);
     const status = root.lookupType('google.rpc.Status').decode(wire) as unknown as {
       code: number;
       message: string;
@@ -247,9 +243,7 @@ describe('encodeStatusDetails and decodeStatusDetails', () => {
   it('name an unknown type by what follows the last slash of its URL', () => {
     const root = independentGoogleRoot();
     const Status = root.lookupType('google.rpc.Status');
-    const wire = Status.encode(
-      Status.fromObject({ code: 2, details: [{ type_url: 'example.com/types/acme.v1.Thing', value: [1, 2] }] }),
-    ).finish();
+    const wire = Status.encode(Status.fromObject({ code: 2, details: [{ type_url: 'example.com/types/acme.v1.Thing', value: [1, 2] }] })).finish();
     expect(decodeStatusDetails(wire).details[0]?.type).toBe('acme.v1.Thing');
   });
 
@@ -257,9 +251,7 @@ describe('encodeStatusDetails and decodeStatusDetails', () => {
     const typeUrl = 'type.googleapis.com/google.rpc.ErrorInfo';
     const any = bytes([0x0a, typeUrl.length], typeUrl, [0x12, 2, 0x0a, 0x05]);
     const wire = bytes([0x08, 2, 0x1a, any.length], any);
-    expect(decodeStatusDetails(wire).details).toStrictEqual([
-      { type: 'google.rpc.ErrorInfo', value: new Uint8Array([0x0a, 0x05]), raw: true },
-    ]);
+    expect(decodeStatusDetails(wire).details).toStrictEqual([{ type: 'google.rpc.ErrorInfo', value: new Uint8Array([0x0a, 0x05]), raw: true }]);
   });
 
   it('refuse a detail whose type is not registered, naming it and the registered ones', () => {

@@ -275,18 +275,7 @@ export const Help: DetailType<Help> = standard('Help');
 /** `google.rpc.LocalizedMessage` detail type. */
 export const LocalizedMessage: DetailType<LocalizedMessage> = standard('LocalizedMessage');
 
-for (const type of [
-  ErrorInfo,
-  RetryInfo,
-  DebugInfo,
-  QuotaFailure,
-  PreconditionFailure,
-  BadRequest,
-  RequestInfo,
-  ResourceInfo,
-  Help,
-  LocalizedMessage,
-]) {
+for (const type of [ErrorInfo, RetryInfo, DebugInfo, QuotaFailure, PreconditionFailure, BadRequest, RequestInfo, ResourceInfo, Help, LocalizedMessage]) {
   registerDetailType(type);
 }
 
@@ -316,10 +305,7 @@ function toAny(detail: Detail): AnyMessage {
   const type = registry.get(detail.type);
   if (!type) {
     const known = [...registry.keys()].join(', ');
-    throw new SwitchboardError(
-      'SB_ERR_PROTO',
-      `error detail type '${detail.type}' is not registered; call registerDetailType() first (registered: ${known})`,
-    );
+    throw new SwitchboardError('SB_ERR_PROTO', `error detail type '${detail.type}' is not registered; call registerDetailType() first (registered: ${known})`);
   }
   return { type_url, value: type.encode(detail.value) };
 }

@@ -1,5 +1,5 @@
 import type { CallContext } from './call-context';
-import type { MethodDescriptor } from './definition';
+import type { MethodDescriptor } from './method-descriptor';
 import { Observed, type ObserveHooks } from './observed';
 
 /**

@@ -79,7 +79,12 @@ export class Observed<C extends { readonly requests: AsyncIterable<unknown> }> i
       return this.fail(error);
     }
     // Only a hook that returns a promise costs an await.
-    return pending ? pending.then(() => result, (error: unknown) => this.fail(error)) : result;
+    return pending
+      ? pending.then(
+          () => result,
+          (error: unknown) => this.fail(error),
+        )
+      : result;
   };
 
   private readonly onError = async (error: unknown): Promise<never> => {

@@ -91,7 +91,17 @@ function fileDescriptorProtos(root: protobuf.Root, includeDirs: readonly string[
     const dir = dirs.find((d) => filename.startsWith(d));
     return (dir === undefined ? path.basename(filename) : filename.slice(dir.length)).split(path.sep).join('/');
   };
-  const files = new Map<string, { package: string; dependency: Set<string>; messageType: protobuf.Message[]; enumType: protobuf.Message[]; service: protobuf.Message[]; extension: protobuf.Message[] }>();
+  const files = new Map<
+    string,
+    {
+      package: string;
+      dependency: Set<string>;
+      messageType: protobuf.Message[];
+      enumType: protobuf.Message[];
+      service: protobuf.Message[];
+      extension: protobuf.Message[];
+    }
+  >();
   const fileOf = (object: protobuf.ReflectionObject): NonNullable<ReturnType<typeof files.get>> => {
     const name = nameOf(object);
     let file = files.get(name);

@@ -93,11 +93,7 @@ describe('an RpcError', () => {
 
   it('finds its details by type', () => {
     const error = new RpcError(Code.INVALID_ARGUMENT, 'x', {
-      details: [
-        ErrorInfo.create({ reason: 'FIRST' }),
-        BadRequest.create({ field_violations: [{ field: 'a' }] }),
-        ErrorInfo.create({ reason: 'SECOND' }),
-      ],
+      details: [ErrorInfo.create({ reason: 'FIRST' }), BadRequest.create({ field_violations: [{ field: 'a' }] }), ErrorInfo.create({ reason: 'SECOND' })],
     });
     expect(error.findDetails(ErrorInfo).map((info) => info.reason)).toEqual(['FIRST', 'SECOND']);
     expect(error.findDetail(ErrorInfo)?.reason).toBe('FIRST');
@@ -186,15 +182,10 @@ describe('toStatus and fromStatus', () => {
   });
 
   it('carry a detail type of your own once registered', () => {
-    const root = protobuf.parse(
-      'syntax = "proto3"; package shop.v1; message OutOfStock { string sku = 1; int32 available = 2; }',
-      { keepCase: true },
-    ).root;
+    const root = protobuf.parse('syntax = "proto3"; package shop.v1; message OutOfStock { string sku = 1; int32 available = 2; }', { keepCase: true }).root;
     const OutOfStock = detailType<{ sku?: string; available?: number }>('shop.v1.OutOfStock', root);
     registerDetailType(OutOfStock);
-    const received = roundTrip(
-      new RpcError(Code.RESOURCE_EXHAUSTED, 'sold out', { details: [OutOfStock.create({ sku: 'A-1', available: 2 })] }),
-    );
+    const received = roundTrip(new RpcError(Code.RESOURCE_EXHAUSTED, 'sold out', { details: [OutOfStock.create({ sku: 'A-1', available: 2 })] }));
     expect(received.findDetail(OutOfStock)).toStrictEqual({ sku: 'A-1', available: 2 });
   });
 
@@ -249,10 +240,7 @@ describe('RpcError.from', () => {
   it('reads the status and details of a grpc-js ServiceError', () => {
     const metadata = new grpc.Metadata();
     metadata.set('x-trace', 't-1');
-    metadata.set(
-      DETAILS_KEY,
-      encodeStatusDetails(Code.INVALID_ARGUMENT, 'bad', [BadRequest.create({ field_violations: [{ field: 'qty' }] })]),
-    );
+    metadata.set(DETAILS_KEY, encodeStatusDetails(Code.INVALID_ARGUMENT, 'bad', [BadRequest.create({ field_violations: [{ field: 'qty' }] })]));
     const serviceError = Object.assign(new Error('3 INVALID_ARGUMENT: bad'), {
       code: Code.INVALID_ARGUMENT,
       details: 'bad',

@@ -158,11 +158,7 @@ function receivedDetails(metadata: Metadata): Detail[] {
 function isStatusLike(value: unknown): value is RpcStatus {
   if (typeof value !== 'object' || value === null) return false;
   const status = value as Partial<Record<keyof RpcStatus, unknown>>;
-  return (
-    typeof status.code === 'number' &&
-    typeof status.details === 'string' &&
-    (status.metadata === undefined || status.metadata instanceof Metadata)
-  );
+  return typeof status.code === 'number' && typeof status.details === 'string' && (status.metadata === undefined || status.metadata instanceof Metadata);
 }
 
 function errorName(value: unknown): string | undefined {

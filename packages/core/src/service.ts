@@ -56,9 +56,7 @@ export function readService(cls: Newable): ServiceDescriptor {
 
 /** The service-level then method-level interceptors of a handler. @internal */
 export function readInterceptors(cls: Newable, method: string): readonly ServerInterceptor[] {
-  const own = Object.prototype.hasOwnProperty.call(cls, CLASS_INTERCEPTORS)
-    ? (Reflect.get(cls, CLASS_INTERCEPTORS) as ServerInterceptor[])
-    : [];
+  const own = Object.prototype.hasOwnProperty.call(cls, CLASS_INTERCEPTORS) ? (Reflect.get(cls, CLASS_INTERCEPTORS) as ServerInterceptor[]) : [];
   const methods = Reflect.get(cls, METHOD_INTERCEPTORS) as Map<string, ServerInterceptor[]> | undefined;
   return [...own, ...(methods?.get(method) ?? [])];
 }

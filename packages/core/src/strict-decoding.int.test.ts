@@ -90,7 +90,11 @@ function difficultMaps(message: { by_id: Record<string, string>; by_flag: Record
 function oracle(cases: Decoded[]): Verdict[] {
   const input = cases.map((c) => JSON.stringify({ sent: c.sent.toString('hex'), decoded: c.decoded.toString('hex') })).join('\n');
   const out = execFileSync(PEER_PYTHON, ['-c', ORACLE, generated], { input, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] });
-  return out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Verdict);
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Verdict);
 }
 
 let tmp: string;

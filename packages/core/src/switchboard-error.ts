@@ -3,13 +3,7 @@
  * configuration, never what crossed the wire (that is `RpcError`).
  */
 export type SwitchboardErrorCode =
-  | 'SB_ERR_CONFIG'
-  | 'SB_ERR_TOKEN'
-  | 'SB_ERR_UNBOUND'
-  | 'SB_ERR_DEFINITION'
-  | 'SB_ERR_SERVICE'
-  | 'SB_ERR_PROTO'
-  | 'SB_ERR_LISTEN';
+  'SB_ERR_CONFIG' | 'SB_ERR_TOKEN' | 'SB_ERR_UNBOUND' | 'SB_ERR_DEFINITION' | 'SB_ERR_SERVICE' | 'SB_ERR_PROTO' | 'SB_ERR_LISTEN';
 
 /** An error in how Switchboard is used or configured, with a stable code. */
 export class SwitchboardError extends Error {

@@ -272,7 +272,13 @@ function named(label: string | number): string {
 
 /** Whether the low 32 bits of the varint at `start` (at least 5 bytes long) are zero. */
 function lowWordIsZero(buf: Uint8Array, start: number): boolean {
-  return (buf[start]! & 0x7f) === 0 && (buf[start + 1]! & 0x7f) === 0 && (buf[start + 2]! & 0x7f) === 0 && (buf[start + 3]! & 0x7f) === 0 && (buf[start + 4]! & 0x0f) === 0;
+  return (
+    (buf[start]! & 0x7f) === 0 &&
+    (buf[start + 1]! & 0x7f) === 0 &&
+    (buf[start + 2]! & 0x7f) === 0 &&
+    (buf[start + 3]! & 0x7f) === 0 &&
+    (buf[start + 4]! & 0x0f) === 0
+  );
 }
 
 function allZero(buf: Uint8Array, start: number, end: number): boolean {

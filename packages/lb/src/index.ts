@@ -14,14 +14,7 @@ export {
   lookasideReporter,
   Lookaside,
 } from './lookaside/index';
-export type {
-  LookasideBalancerOptions,
-  LookasideResolverOptions,
-  LookasideReporterOptions,
-  PickRequest,
-  PickResponse,
-  LoadReport,
-} from './lookaside/index';
+export type { LookasideBalancerOptions, LookasideResolverOptions, LookasideReporterOptions, PickRequest, PickResponse, LoadReport } from './lookaside/index';
 
 // ---- for extension authors -------------------------------------------------
 export { endpointAttributes } from './endpoint-attributes';

@@ -12,7 +12,7 @@ const HEALTH = { healthCheck: { serviceName: '' } };
 /** Calls until `done(name)` holds for `streak` answers in a row; fails after `ms`. */
 async function until(whoAnswers: () => Promise<string>, done: (name: string) => boolean, streak: number, what: string, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
-  for (let run = 0; run < streak; ) {
+  for (let run = 0; run < streak;) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     run = done(await whoAnswers()) ? run + 1 : 0;
   }
@@ -67,7 +67,11 @@ describe.each(Object.values(POLICY_NAMES))('%s with healthCheck', (policy) => {
     for (const s of servers) s.setServing(false);
     let error: grpc.ServiceError | undefined;
     const deadline = Date.now() + 2000;
-    while (error === undefined && Date.now() < deadline) error = (await lab.whoAnswers().then(() => undefined, (e: unknown) => e)) as grpc.ServiceError | undefined;
+    while (error === undefined && Date.now() < deadline)
+      error = (await lab.whoAnswers().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as grpc.ServiceError | undefined;
     expect(error?.code).toBe(grpc.status.UNAVAILABLE);
     expect(error?.details).toMatch(new RegExp(`${policy}: no endpoint is ready .*127\\.0\\.0\\.1:\\d+ is NOT_SERVING`));
 

@@ -107,7 +107,11 @@ describe('etcd service discovery', () => {
     const answers: string[] = [];
     const failures: unknown[] = [];
     const load = (async () => {
-      while (!stopped) await c.whoAnswers().then((n) => answers.push(n), (e: unknown) => failures.push(e));
+      while (!stopped)
+        await c.whoAnswers().then(
+          (n) => answers.push(n),
+          (e: unknown) => failures.push(e),
+        );
     })();
     await b.shutdown(2000);
     servers.splice(servers.indexOf(b), 1);

@@ -38,7 +38,6 @@ function expectWithin(actual: number | undefined, expected: number, tolerance = 
   expect(actual ?? 0).toBeLessThanOrEqual(Math.ceil(expected * (1 + tolerance)));
 }
 
-
 describe('balancing policies', () => {
   let servers: Backend[] = [];
   let lab: Lab | undefined;
@@ -73,14 +72,26 @@ describe('balancing policies', () => {
     const [a, b] = servers as [Backend, Backend];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-wrr-'));
     const file = path.join(dir, 'endpoints.json');
-    fs.writeFileSync(file, JSON.stringify([{ address: a.address, weight: 3 }, { address: b.address, weight: 1 }]));
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { address: a.address, weight: 3 },
+        { address: b.address, weight: 1 },
+      ]),
+    );
     lab = labClient(`file://${file}`, POLICY_NAMES.weighted_round_robin);
     await warm(lab.whoAnswers, ['b0', 'b1']);
     const counts = await spread(lab.whoAnswers, 400);
     expectWithin(counts['b0'], 300);
     expectWithin(counts['b1'], 100);
 
-    fs.writeFileSync(file, JSON.stringify([{ address: a.address, weight: 1 }, { address: b.address, weight: 3 }]));
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { address: a.address, weight: 1 },
+        { address: b.address, weight: 3 },
+      ]),
+    );
     const deadline = Date.now() + 3000;
     for (let recent = await spread(lab.whoAnswers, 8); (recent['b1'] ?? 0) < 6; recent = await spread(lab.whoAnswers, 8)) {
       if (Date.now() > deadline) throw new Error(`the weight edit did not reach the picker in 3 s: ${JSON.stringify(recent)}`);

@@ -31,7 +31,11 @@ export class Abortable<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.finished) return Promise.resolve(DONE);
     if (this.abortion.abortReason !== undefined) return this.stop(this.abortion.abortReason);
-    if (this.source === undefined) return (this.opening ??= this.start()).then(() => this.next(), (error: unknown) => this.stop(error as Error));
+    if (this.source === undefined)
+      return (this.opening ??= this.start()).then(
+        () => this.next(),
+        (error: unknown) => this.stop(error as Error),
+      );
     const source = this.source;
     return new Promise<IteratorResult<T>>((resolve, reject) => {
       this.rejectPending = reject;

@@ -12,12 +12,9 @@ describe('checkGrpcTimeout', () => {
     expect(bounded(t)).toBe(t);
   });
 
-  it.each(['2147484S', '30000000S', '720H', '99999999H', '99999999S', '50000M'])(
-    'reads %s, beyond what a timer holds, as the longest one it holds',
-    (t) => {
-      expect(bounded(t)).toBe('2147483S');
-    },
-  );
+  it.each(['2147484S', '30000000S', '720H', '99999999H', '99999999S', '50000M'])('reads %s, beyond what a timer holds, as the longest one it holds', (t) => {
+    expect(bounded(t)).toBe('2147483S');
+  });
 
   it.each(['', '1x', '123456789S', '-1S', '1.5S', '5 S', ' 5S'])('makes a malformed %p one that grpc-js refuses', (t) => {
     expect(bounded(t)).toBe('malformed');

@@ -79,8 +79,7 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
     method.kind === 'unary' || method.kind === 'server_stream'
       ? oneResult(() => (call as grpc.ServerUnaryCall<unknown, unknown>).request)
       : readMessages(call as grpc.ServerReadableStream<unknown, unknown>, ctx.signal, {
-          confirmEnd: () =>
-            requestEndedInsideMessage(call) ? Promise.reject(PARTIAL_REQUEST) : confirmHalfClose(call, ctx, options.halfCloseSettleMs ?? 0),
+          confirmEnd: () => (requestEndedInsideMessage(call) ? Promise.reject(PARTIAL_REQUEST) : confirmHalfClose(call, ctx, options.halfCloseSettleMs ?? 0)),
         });
 
   if (method.kind === 'unary' || method.kind === 'client_stream') {

@@ -1,13 +1,4 @@
-import {
-  Code,
-  RpcError,
-  codeName,
-  observe,
-  type InterceptedCall,
-  type MethodDescriptor,
-  type MethodKind,
-  type ServerInterceptor,
-} from '@switchboard/core';
+import { Code, RpcError, codeName, observe, type InterceptedCall, type MethodDescriptor, type MethodKind, type ServerInterceptor } from '@switchboard/core';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** go-grpc-prometheus's `grpc_type` of each call kind. */

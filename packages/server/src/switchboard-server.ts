@@ -1,15 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import {
-  Code,
-  RpcError,
-  SwitchboardError,
-  readInterceptors,
-  readService,
-  type Logger,
-  type ServerConfig,
-  type ServerInterceptor,
-} from '@switchboard/core';
+import { Code, RpcError, SwitchboardError, readInterceptors, readService, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 import { HealthImplementation } from 'grpc-health-check';
 import { guardConnections, http2ServersOf } from './connection-guard';
 import { grpcServerOptions } from './connection-options';

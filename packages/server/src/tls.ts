@@ -29,7 +29,9 @@ export function serverCredentials(tls: ServerTlsConfig, now: Date = new Date()):
     throw configError(`${at}.caFile: required by clientAuth "require" (the certificates client certificates must chain to)`);
   }
   if (tls.clientAuth === 'none' && tls.caFile !== '') {
-    throw configError(`${at}.caFile: used only to verify client certificates, which clientAuth "none" does not ask for; set clientAuth "require" or leave caFile empty`);
+    throw configError(
+      `${at}.caFile: used only to verify client certificates, which clientAuth "none" does not ask for; set clientAuth "require" or leave caFile empty`,
+    );
   }
   const { cert, key } = readKeyPair(at, tls, now);
   const ca = tls.caFile === '' ? null : readCertificate(`${at}.caFile`, tls.caFile, now).pem;

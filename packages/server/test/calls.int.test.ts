@@ -51,15 +51,17 @@ describe('deadlines and cancellation', () => {
 
   it('completes client streams that the client ends, each with all of its messages', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        new Promise<object>((resolve, reject) => {
-          const call = (h.client['ClientStream'] as (cb: grpc.requestCallback<object>) => grpc.ClientWritableStream<object>)((error, response) =>
-            error ? reject(error) : resolve(response as object),
-          );
-          call.write({ message: 'a' });
-          call.write({ message: 'b' });
-          call.end();
-        }),
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<object>((resolve, reject) => {
+            const call = (h.client['ClientStream'] as (cb: grpc.requestCallback<object>) => grpc.ClientWritableStream<object>)((error, response) =>
+              error ? reject(error) : resolve(response as object),
+            );
+            call.write({ message: 'a' });
+            call.write({ message: 'b' });
+            call.end();
+          }),
       ),
     );
     expect(results).toEqual(Array(50).fill({ message: 'a,b', index: 2, payload: Buffer.alloc(0) }));

@@ -16,7 +16,10 @@ async function acked(port: number): Promise<RawConnection> {
 }
 
 function request(streamId: number, method: string, message = Buffer.alloc(0)): Buffer {
-  return Buffer.concat([headersFrames(streamId, headerBlock(grpcRequestHeaders(path(method)))), frame(FrameType.DATA, END_STREAM, streamId, grpcFrame(message))]);
+  return Buffer.concat([
+    headersFrames(streamId, headerBlock(grpcRequestHeaders(path(method)))),
+    frame(FrameType.DATA, END_STREAM, streamId, grpcFrame(message)),
+  ]);
 }
 
 describe('hostile peers', () => {
@@ -101,7 +104,7 @@ describe('hostile peers', () => {
     };
     // Settled once ten round trips on this connection and ten calls on another change nothing.
     let stalled = await settle();
-    for (let previous = -1; stalled !== previous; ) [previous, stalled] = [stalled, await settle()];
+    for (let previous = -1; stalled !== previous;) [previous, stalled] = [stalled, await settle()];
     const onWire = c.frames.filter((f) => f.type === FrameType.DATA && f.streamId === 1).reduce((n, f) => n + f.payload.length, 0);
     expect(onWire).toBeLessThanOrEqual(65_535);
     expect(stalled * 11).toBeLessThan(2 * 65_535); // each reply is 11 octets framed

@@ -41,8 +41,17 @@ describe('server interceptors', () => {
     h = await startEcho({ interceptors: [tracer('global1', log), tracer('global2', log)], service: Traced });
     await unary(h.client, 'Unary', { message: 'x' });
     expect(log).toEqual([
-      'global1>', 'global2>', 'service1>', 'service2>', 'method>', 'handler',
-      '<method ok', '<service2 ok', '<service1 ok', '<global2 ok', '<global1 ok',
+      'global1>',
+      'global2>',
+      'service1>',
+      'service2>',
+      'method>',
+      'handler',
+      '<method ok',
+      '<service2 ok',
+      '<service1 ok',
+      '<global2 ok',
+      '<global1 ok',
     ]);
   });
 
@@ -101,7 +110,6 @@ describe('server interceptors', () => {
     await expect(unary(h.client, 'Unary', { message: 'shout' })).resolves.toMatchObject({ message: 'SHOUT' });
   });
 });
-
 
 describe('an observing interceptor on a call the client leaves', () => {
   let h: EchoHarness | undefined;

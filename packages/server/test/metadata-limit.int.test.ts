@@ -144,7 +144,10 @@ describe('independent clients and the limit', () => {
     h = await startEchoWithPeers({ maxMetadataBytes: LIMIT, maxConnectionIdleMs: 300 });
     const script = path.join(__dirname, 'metadata-peers', 'metadata_client.py');
     const { stdout } = await run('/usr/bin/python3', [script, `127.0.0.1:${h.port}`, '20000,60000,300000'], { timeout: 30_000 });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { size: number; big: { code: string }; after: { code: string } });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { size: number; big: { code: string }; after: { code: string } });
     expect(lines.map((l) => [l.size, l.big.code, l.after.code])).toEqual([
       [20000, 'RESOURCE_EXHAUSTED', 'OK'],
       [60000, 'RESOURCE_EXHAUSTED', 'OK'],
@@ -156,7 +159,10 @@ describe('independent clients and the limit', () => {
     h = await startEchoWithPeers({ maxMetadataBytes: LIMIT });
     const client = await buildGoClient();
     const { stdout } = await run(client, ['--target', `127.0.0.1:${h.port}`, '--sizes', '20000,60000,300000'], { timeout: 30_000 });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { size: number; big: { code: string; details: string }; after: { code: string } });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { size: number; big: { code: string; details: string }; after: { code: string } });
     for (const line of lines) {
       expect(line.big).toEqual({ code: 'Internal', details: `header list size to send violates the maximum size (${LIMIT} bytes) set by server` });
       expect(line.after.code).toBe('OK');

@@ -58,7 +58,9 @@ async function scrapeUntil(port: number, done: (samples: Map<string, number>) =>
 }
 
 function key(name: string, labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort();
+  const parts = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort();
   return `${name}{${parts.join(',')}}`;
 }
 

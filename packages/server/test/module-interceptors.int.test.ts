@@ -51,15 +51,28 @@ describe('module interceptors', () => {
 
     await unary(echo, 'Unary', { message: 'x' });
     expect(log.splice(0)).toEqual([
-      'global>Unary', 'echoModule>Unary', 'service>Unary', 'method>Unary', 'handler',
-      '<method ok', '<service ok', '<echoModule ok', '<global ok',
+      'global>Unary',
+      'echoModule>Unary',
+      'service>Unary',
+      'method>Unary',
+      'handler',
+      '<method ok',
+      '<service ok',
+      '<echoModule ok',
+      '<global ok',
     ]);
 
     await unary(lab, 'Flaky', { key: 'k', failures: 1, code: 'UNAVAILABLE' }).catch(() => undefined);
     await unary(lab, 'Flaky', { key: 'k', failures: 1, code: 'UNAVAILABLE' });
     expect(log.splice(0)).toEqual([
-      'global>Flaky', 'labModule>Flaky', '<labModule UNAVAILABLE', '<global UNAVAILABLE',
-      'global>Flaky', 'labModule>Flaky', '<labModule ok', '<global ok',
+      'global>Flaky',
+      'labModule>Flaky',
+      '<labModule UNAVAILABLE',
+      '<global UNAVAILABLE',
+      'global>Flaky',
+      'labModule>Flaky',
+      '<labModule ok',
+      '<global ok',
     ]);
   });
 });

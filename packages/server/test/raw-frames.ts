@@ -95,11 +95,7 @@ export function grpcRequestHeaders(path: string, extra: readonly (readonly [stri
  * HEADERS then CONTINUATION frames carrying `block`, at most `maxFrame` octets
  * each; `endHeaders: false` leaves the last one without END_HEADERS.
  */
-export function headersFrames(
-  streamId: number,
-  block: Buffer,
-  options: { endStream?: boolean; endHeaders?: boolean; maxFrame?: number } = {},
-): Buffer {
+export function headersFrames(streamId: number, block: Buffer, options: { endStream?: boolean; endHeaders?: boolean; maxFrame?: number } = {}): Buffer {
   const maxFrame = options.maxFrame ?? 16384;
   const parts: Buffer[] = [];
   for (let at = 0; at === 0 || at < block.length; at += maxFrame) parts.push(block.subarray(at, at + maxFrame));

@@ -65,7 +65,6 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-
 describe('a server with server.tls', () => {
   it('answers python3-grpcio over TLS, verified against the CA', async () => {
     const port = await startTls({ certFile: certs.serverCert, keyFile: certs.serverKey });
@@ -135,11 +134,15 @@ describe('server.tls files are checked before anything listens', () => {
   });
 
   it('names a key file that holds no key', async () => {
-    expect(await refused({ certFile: certs.serverCert, keyFile: certs.serverCert })).toMatch(`server.tls.keyFile: ${certs.serverCert} holds no PEM private key`);
+    expect(await refused({ certFile: certs.serverCert, keyFile: certs.serverCert })).toMatch(
+      `server.tls.keyFile: ${certs.serverCert} holds no PEM private key`,
+    );
   });
 
   it('requires caFile for clientAuth require', async () => {
-    expect(await refused({ certFile: certs.serverCert, keyFile: certs.serverKey, clientAuth: 'require' })).toMatch('server.tls.caFile: required by clientAuth "require"');
+    expect(await refused({ certFile: certs.serverCert, keyFile: certs.serverKey, clientAuth: 'require' })).toMatch(
+      'server.tls.caFile: required by clientAuth "require"',
+    );
   });
 
   it('requires keyFile with certFile', async () => {

@@ -39,7 +39,10 @@ describe('bad input on the wire ends in the right status and the server keeps se
   });
 
   it('accepts gzip and deflate requests', async () => {
-    for (const [encoding, compress] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync]] as const) {
+    for (const [encoding, compress] of [
+      ['gzip', zlib.gzipSync],
+      ['deflate', zlib.deflateSync],
+    ] as const) {
       const raw = rawCall(h.port, '/switchboard.test.Echo/Unary', grpcFrame(compress(serialize({ message: encoding })), true), {
         'grpc-encoding': encoding,
       });

@@ -4,8 +4,7 @@ import { check, checkPayload, explain, serverLacksFeature, Unsupported, type Int
 import type { InteropStubs } from './interop-clients';
 
 const NO_RESPONSE_FLAGS =
-  'grpc-js gives a client no compressed flag per received message, so whether the server obeyed ' +
-  'response_compressed cannot be checked';
+  'grpc-js gives a client no compressed flag per received message, so whether the server obeyed ' + 'response_compressed cannot be checked';
 
 /**
  * Step 1 of the client_compressed_* cases: an uncompressed request with
@@ -50,10 +49,12 @@ async function compressedStreaming({ plain, gzip }: InteropStubs): Promise<Unsup
 async function serverCompressedUnary({ plain }: InteropStubs): Promise<Unsupported | void> {
   for (const compressed of [true, false]) {
     const step = `UnaryCall response_compressed ${compressed}`;
-    const response = await plain.UnaryCall({ response_compressed: { value: compressed }, response_size: 314159, payload: payload(271828) }).catch((e: unknown) => {
-      if (compressed && serverLacksFeature(e)) return new Unsupported(`the server cannot compress responses: ${explain(e)}`);
-      throw e;
-    });
+    const response = await plain
+      .UnaryCall({ response_compressed: { value: compressed }, response_size: 314159, payload: payload(271828) })
+      .catch((e: unknown) => {
+        if (compressed && serverLacksFeature(e)) return new Unsupported(`the server cannot compress responses: ${explain(e)}`);
+        throw e;
+      });
     if (response instanceof Unsupported) return response;
     checkPayload(response.payload, 314159, step);
   }
@@ -62,7 +63,12 @@ async function serverCompressedUnary({ plain }: InteropStubs): Promise<Unsupport
 
 async function serverCompressedStreaming({ plain }: InteropStubs): Promise<Unsupported | void> {
   const sizes = [31415, 92653];
-  const request = { response_parameters: [{ compressed: { value: true }, size: sizes[0] }, { compressed: { value: false }, size: sizes[1] }] };
+  const request = {
+    response_parameters: [
+      { compressed: { value: true }, size: sizes[0] },
+      { compressed: { value: false }, size: sizes[1] },
+    ],
+  };
   let count = 0;
   try {
     for await (const response of plain.StreamingOutputCall(request)) {

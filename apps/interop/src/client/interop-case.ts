@@ -73,10 +73,7 @@ export function watchMetadata(ms = 5000): MetadataWatch {
     let set!: (md: grpc.Metadata) => void;
     const value = new Promise<grpc.Metadata>((resolve) => (set = resolve));
     const wait = (): Promise<grpc.Metadata> =>
-      Promise.race([
-        value,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} arrived within ${ms} ms`)), ms).unref()),
-      ]);
+      Promise.race([value, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} arrived within ${ms} ms`)), ms).unref())]);
     return { set, wait };
   };
   const headers = slot('response headers');

@@ -83,7 +83,10 @@ export const STEPS: Step[] = [
       call.end();
       const reply = await call.response;
       say(`reply: ${reply.value}`);
-      expect(UPDATES.every((o) => reply.value.includes(o.id)), `the reply should name 102, 103 and 104: "${reply.value}"`);
+      expect(
+        UPDATES.every((o) => reply.value.includes(o.id)),
+        `the reply should name 102, 103 and 104: "${reply.value}"`,
+      );
     },
   },
   {
@@ -97,7 +100,10 @@ export const STEPS: Step[] = [
         say(`${shipment.id} [${shipment.status}]: ${shipment.ordersList.map((o) => o.id).join(', ')}`);
         shipped.push(...shipment.ordersList.map((o) => o.id));
       }
-      expect(['101', '102', '103', '104'].every((id) => shipped.includes(id)), `every order should be shipped: ${shipped.join(', ')}`);
+      expect(
+        ['101', '102', '103', '104'].every((id) => shipped.includes(id)),
+        `every order should be shipped: ${shipped.join(', ')}`,
+      );
     },
   },
   {

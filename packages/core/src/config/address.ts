@@ -33,7 +33,8 @@ function endpointProblem(endpoint: string, portRequired: boolean): string | unde
   return undefined;
 }
 
-const FORMS = 'host:port, dns:///host:port, static:///host:port,host:port, file:///path.json, etcd:///<service>, lookaside://balancer/<service>, ipv4:…, unix:…';
+const FORMS =
+  'host:port, dns:///host:port, static:///host:port,host:port, file:///path.json, etcd:///<service>, lookaside://balancer/<service>, ipv4:…, unix:…';
 
 /**
  * Why `value` is not a gRPC target, or undefined if it is one. '' passes:
@@ -59,7 +60,10 @@ export function targetProblem(value: unknown): string | undefined {
     case 'dns':
       return path === '' ? 'names no host: dns:///host:port' : endpointProblem(path, false);
     case 'static': {
-      const bad = path.split(',').map((e) => endpointProblem(e, true)).find((p) => p !== undefined);
+      const bad = path
+        .split(',')
+        .map((e) => endpointProblem(e, true))
+        .find((p) => p !== undefined);
       return bad === undefined ? undefined : `${bad}: static:/// takes host:port,host:port`;
     }
     case 'etcd':

@@ -8,7 +8,11 @@ describe('fromEnv', () => {
 
   it('reads decimals, booleans, lists and JSON strictly', () => {
     expect([fromEnv('1.5', 'decimal'), fromEnv('2', 'decimal'), fromEnv('1.', 'decimal'), fromEnv('NaN', 'decimal'), fromEnv('Infinity', 'decimal')]).toEqual([
-      1.5, 2, '1.', 'NaN', 'Infinity',
+      1.5,
+      2,
+      '1.',
+      'NaN',
+      'Infinity',
     ]);
     expect([fromEnv('TRUE', 'boolean'), fromEnv('false', 'boolean'), fromEnv('yes', 'boolean'), fromEnv('1', 'boolean')]).toEqual([true, false, 'yes', '1']);
     expect([fromEnv('UNAVAILABLE, ABORTED', 'list'), fromEnv('', 'list'), fromEnv('a,,b', 'list')]).toEqual([['UNAVAILABLE', 'ABORTED'], [], ['a', '', 'b']]);

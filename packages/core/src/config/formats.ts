@@ -27,8 +27,7 @@ const integer = (min: number, max: number, allowed: string): Format => ({
   problem: (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : allowed),
 });
 
-const duration = (min: number, max = MAX_TIMER_MS, why = ''): Format =>
-  integer(min, max, `must be a whole number of milliseconds from ${min} to ${max}${why}`);
+const duration = (min: number, max = MAX_TIMER_MS, why = ''): Format => integer(min, max, `must be a whole number of milliseconds from ${min} to ${max}${why}`);
 
 const typed = (env: EnvSyntax, ok: (v: unknown) => boolean, allowed: string): Format => ({ env, problem: (v) => (ok(v) ? undefined : allowed) });
 
@@ -118,8 +117,18 @@ export function addFormats(): void {
 }
 
 const BUILT_INS = new Map<unknown, string>([
-  [Boolean, 'boolean'], [String, 'string'], [Number, 'number'], [Array, 'array'], [Object, 'object'], [RegExp, 'regexp'],
-  ['Boolean', 'boolean'], ['String', 'string'], ['Number', 'number'], ['Array', 'array'], ['Object', 'object'], ['RegExp', 'regexp'],
+  [Boolean, 'boolean'],
+  [String, 'string'],
+  [Number, 'number'],
+  [Array, 'array'],
+  [Object, 'object'],
+  [RegExp, 'regexp'],
+  ['Boolean', 'boolean'],
+  ['String', 'string'],
+  ['Number', 'number'],
+  ['Array', 'array'],
+  ['Object', 'object'],
+  ['RegExp', 'regexp'],
 ]);
 
 /** The environment syntax of a value like `example`: what a key without a known format is read as. */

@@ -60,10 +60,14 @@ describe('loadConfig', () => {
     expect(error.message).toContain("server.prot: unknown key (value 50051); allowed under 'server': host, port, reflection");
     expect(error.message).toContain('server.port: must be a port: an integer from 0 to 65535 (0 picks a free one): value was 70000');
     expect(error.message).toContain('server.host: must be an IP address or a host name, without a port: value was "not a host!"');
-    expect(error.message).toContain('log.level: must be one of the possible values: ["fatal","error","warn","info","debug","trace","silent"]: value was "loud"');
+    expect(error.message).toContain(
+      'log.level: must be one of the possible values: ["fatal","error","warn","info","debug","trace","silent"]: value was "loud"',
+    );
     expect(error.message).toContain('ordrs: unknown key');
     expect(error.message).toContain('allowed at the top level: server, log, orders');
-    expect(error.message).toContain('orders.addOrderDelayMs: must be an integer of 0 or more: value was "-5" (from environment variable ORDERS_ADD_ORDER_DELAY_MS)');
+    expect(error.message).toContain(
+      'orders.addOrderDelayMs: must be an integer of 0 or more: value was "-5" (from environment variable ORDERS_ADD_ORDER_DELAY_MS)',
+    );
   });
 
   it('treats a typo in a --config file as an error, not a silent default', () => {
@@ -77,7 +81,10 @@ describe('loadConfig', () => {
       ...serverConfigSchema,
       app: { tags: { doc: 'tags', format: Array, default: ['a'] }, labels: { doc: 'labels', format: Object, default: {} as Record<string, string> } },
     };
-    const dir = dirWith({ 'default.json': { app: { tags: ['x', 'y'], labels: { team: 'core' } } }, 'staging.json': { app: { tags: ['z'], labels: { tier: 'web' } } } });
+    const dir = dirWith({
+      'default.json': { app: { tags: ['x', 'y'], labels: { team: 'core' } } },
+      'staging.json': { app: { tags: ['z'], labels: { tier: 'web' } } },
+    });
     expect(loadConfig(schema, { argv: [], env: { NODE_ENV: 'staging' }, configDir: dir }).app).toEqual({ tags: ['z'], labels: { team: 'core', tier: 'web' } });
     const bad = dirWith({ 'default.json': { app: { tags: { 0: 'x' } } } });
     expect(failure(() => loadConfig(schema, { argv: [], env: {}, configDir: bad })).message).toContain('app.tags: must be an array: value was {"0":"x"}');
@@ -109,7 +116,12 @@ function loadServer(file: object, env: Record<string, string> = {}, extra: objec
 
 /** The one problem line of `path`, or '' if there is none. */
 function lineOf(message: string, path: string): string {
-  return message.split('\n').find((l) => l.trimStart().startsWith(`${path}:`))?.trim() ?? '';
+  return (
+    message
+      .split('\n')
+      .find((l) => l.trimStart().startsWith(`${path}:`))
+      ?.trim() ?? ''
+  );
 }
 
 /** Every leaf path of a schema. */
@@ -129,7 +141,9 @@ describe('loadConfig reads booleans as written', () => {
     expect(lineOf(message, 'server.health')).toMatch(/^server\.health: must be true or false .*: value was "no" \(from .*default\.json\)$/);
     expect(lineOf(message, 'server.reflection')).toContain('value was "yes"');
     expect(lineOf(message, 'server.keepalive.permitWithoutCalls')).toContain('value was "true"');
-    expect(failure(() => loadServer({ server: { health: 0 } })).message).toContain('server.health: must be true or false (a JSON boolean, not a string): value was 0');
+    expect(failure(() => loadServer({ server: { health: 0 } })).message).toContain(
+      'server.health: must be true or false (a JSON boolean, not a string): value was 0',
+    );
   });
 
   it('rejects a "true" string given by --config too', () => {
@@ -223,24 +237,37 @@ describe('loadConfig keeps every millisecond key within what a Node timer holds'
 
   it('rejects 2^31 ms, fractions and negatives for every *Ms key of the server', () => {
     expect(durations).toEqual(
-      expect.arrayContaining(['server.shutdownGraceMs', 'server.handshakeTimeoutMs', 'server.maxConnectionIdleMs', 'server.maxConnectionAgeMs',
-        'server.maxConnectionAgeGraceMs', 'server.keepalive.timeMs', 'server.keepalive.timeoutMs']),
+      expect.arrayContaining([
+        'server.shutdownGraceMs',
+        'server.handshakeTimeoutMs',
+        'server.maxConnectionIdleMs',
+        'server.maxConnectionAgeMs',
+        'server.maxConnectionAgeGraceMs',
+        'server.keepalive.timeMs',
+        'server.keepalive.timeoutMs',
+      ]),
     );
     for (const path of durations) {
       for (const bad of [2147483648, 1.5, -1]) {
-        expect(lineOf(failure(() => loadServer(at(path, bad))).message, path)).toMatch(new RegExp(`milliseconds from \\d+ to \\d+.*: value was ${bad} \\(from `));
+        expect(lineOf(failure(() => loadServer(at(path, bad))).message, path)).toMatch(
+          new RegExp(`milliseconds from \\d+ to \\d+.*: value was ${bad} \\(from `),
+        );
       }
     }
   });
 
-  it('keeps maxConnectionAgeMs small enough that grpc-js\'s +10 % jitter still fits a timer', () => {
+  it("keeps maxConnectionAgeMs small enough that grpc-js's +10 % jitter still fits a timer", () => {
     expect(loadServer({ server: { maxConnectionAgeMs: 1952257860 } }).server.maxConnectionAgeMs).toBe(1952257860);
-    expect(lineOf(failure(() => loadServer({ server: { maxConnectionAgeMs: 1952257861 } })).message, 'server.maxConnectionAgeMs')).toContain('from 0 to 1952257860');
+    expect(lineOf(failure(() => loadServer({ server: { maxConnectionAgeMs: 1952257861 } })).message, 'server.maxConnectionAgeMs')).toContain(
+      'from 0 to 1952257860',
+    );
   });
 
   it('holds server keepalive time and timeout to 1 s at least, as grpc-go does', () => {
     const message = failure(() => loadServer({ server: { keepalive: { timeMs: 1, timeoutMs: 999 } } })).message;
-    expect(lineOf(message, 'server.keepalive.timeMs')).toContain('from 1000 to 2147483647 (grpc-go raises a server keepalive time under 1 s to 1 s): value was 1');
+    expect(lineOf(message, 'server.keepalive.timeMs')).toContain(
+      'from 1000 to 2147483647 (grpc-go raises a server keepalive time under 1 s to 1 s): value was 1',
+    );
     expect(lineOf(message, 'server.keepalive.timeoutMs')).toContain('value was 999');
     expect(loadServer({ server: { keepalive: { timeMs: 1000, timeoutMs: 1000 } } }).server.keepalive).toMatchObject({ timeMs: 1000, timeoutMs: 1000 });
   });
@@ -251,7 +278,8 @@ describe('loadConfig checks hosts and sizes', () => {
     for (const bad of ['127.0.0.1:50051', 'localhost:80', '256.1.1.1', '1.2.3', '', '[::1]']) {
       expect(lineOf(failure(() => loadServer({ server: { host: bad } })).message, 'server.host')).toContain(`value was ${JSON.stringify(bad)}`);
     }
-    for (const good of ['0.0.0.0', '::', '::1', 'localhost', 'api.example.com', 'host-1']) expect(loadServer({ server: { host: good } }).server.host).toBe(good);
+    for (const good of ['0.0.0.0', '::', '::1', 'localhost', 'api.example.com', 'host-1'])
+      expect(loadServer({ server: { host: good } }).server.host).toBe(good);
   });
 
   it('keeps HTTP/2 settings within 32 bits', () => {
@@ -269,11 +297,21 @@ describe('loadConfig given values as an object', () => {
     fs.writeFileSync(path.join(dir, 'config', 'default.json'), JSON.stringify({ server: { port: 1234 } }));
     process.chdir(dir);
     try {
-      const ok = loadConfig(serverConfigSchema, { argv: [], env: {}, configDir: null, values: { tree: { server: { shutdownGraceMs: 5 } }, origin: 'my options' } });
+      const ok = loadConfig(serverConfigSchema, {
+        argv: [],
+        env: {},
+        configDir: null,
+        values: { tree: { server: { shutdownGraceMs: 5 } }, origin: 'my options' },
+      });
       expect([ok.server.port, ok.server.shutdownGraceMs]).toEqual([50051, 5]);
       let error: unknown;
       try {
-        loadConfig(serverConfigSchema, { argv: [], env: {}, configDir: null, values: { tree: { server: { port: Number.NaN, health: 'yes' } }, origin: 'my options' } });
+        loadConfig(serverConfigSchema, {
+          argv: [],
+          env: {},
+          configDir: null,
+          values: { tree: { server: { port: Number.NaN, health: 'yes' } }, origin: 'my options' },
+        });
       } catch (e) {
         error = e;
       }

@@ -139,8 +139,7 @@ function set<T>(config: convict.Config<T>, key: string, value: unknown): void {
  * const server = { ...schemaDefaults(serverConfigSchema).server, port: 0 };
  */
 export function schemaDefaults<T>(schema: convict.Schema<T>): T {
-  const walk = (node: Tree): Tree =>
-    Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v) : (v as { default?: unknown }).default]));
+  const walk = (node: Tree): Tree => Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isGroup(v) ? walk(v) : (v as { default?: unknown }).default]));
   return walk(schema) as T;
 }
 

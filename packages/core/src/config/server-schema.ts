@@ -98,7 +98,12 @@ export const serverConfigSchema: Schema<ServerConfig> = {
     tls: {
       certFile: { doc: 'PEM certificate chain of the server; empty (with keyFile) serves plaintext.', format: String, default: '', env: 'TLS_CERT_FILE' },
       keyFile: { doc: 'PEM private key of certFile.', format: String, default: '', env: 'TLS_KEY_FILE' },
-      caFile: { doc: 'PEM certificates that client certificates must chain to; needed by clientAuth require.', format: String, default: '', env: 'TLS_CA_FILE' },
+      caFile: {
+        doc: 'PEM certificates that client certificates must chain to; needed by clientAuth require.',
+        format: String,
+        default: '',
+        env: 'TLS_CA_FILE',
+      },
       // grpc-js can only ask for a client certificate and reject a call without a valid one (Node's
       // requestCert and rejectUnauthorized are one switch there), so "request but do not require" is not offered.
       clientAuth: {

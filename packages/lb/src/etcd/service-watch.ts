@@ -184,4 +184,3 @@ function applyChange(entries: Map<string, RegisteredEndpoint>, change: Change): 
   if (change.type === 'delete' || change.endpoint === undefined) entries.delete(change.key);
   else entries.set(change.key, change.endpoint);
 }
-

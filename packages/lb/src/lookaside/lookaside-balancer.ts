@@ -95,7 +95,12 @@ export class LookasideBalancer {
   private watch(service: string): ServiceWatch {
     let watch = this.services.get(service);
     if (watch === undefined) {
-      watch = new ServiceWatch(this.shared.acquire(), `${this.config.prefix}${service}/`, () => undefined, () => undefined);
+      watch = new ServiceWatch(
+        this.shared.acquire(),
+        `${this.config.prefix}${service}/`,
+        () => undefined,
+        () => undefined,
+      );
       this.services.set(service, watch);
       watch.start();
     }

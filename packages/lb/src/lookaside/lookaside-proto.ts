@@ -21,10 +21,7 @@ type Handlers = {
 };
 
 /** `switchboard.lb.v1.Lookaside`, from `proto/lookaside.proto` of this package. */
-export const Lookaside = serviceDescriptor<Handlers>(
-  loadProto(path.join(__dirname, '../../proto/lookaside.proto')),
-  'switchboard.lb.v1.Lookaside',
-);
+export const Lookaside = serviceDescriptor<Handlers>(loadProto(path.join(__dirname, '../../proto/lookaside.proto')), 'switchboard.lb.v1.Lookaside');
 
 type Unary<Req, Res> = (request: Req, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 

@@ -206,7 +206,11 @@ export abstract class EndpointBalancer implements LoadBalancer {
       if (state === State.READY) ready.push(readyEndpoint(entry));
       else if (state === State.CONNECTING) connecting += 1;
       else if (state === State.TRANSIENT_FAILURE) {
-        failures.push(entry.leaf.getConnectivityState() === State.READY ? `${entry.address} is ${entry.health?.state === 'failed' ? 'failing its health check' : 'NOT_SERVING'}` : `${entry.address} is unreachable`);
+        failures.push(
+          entry.leaf.getConnectivityState() === State.READY
+            ? `${entry.address} is ${entry.health?.state === 'failed' ? 'failing its health check' : 'NOT_SERVING'}`
+            : `${entry.address} is unreachable`,
+        );
       }
     }
     if (ready.length > 0) {

@@ -154,8 +154,7 @@ export function decodeResponse(buffer: Buffer): number {
     else if (wireType === 2) {
       const length = readVarint(); // not `offset += readVarint()`: that adds to the offset from before the length
       offset += length;
-    }
-    else if (wireType === 5) offset += 4;
+    } else if (wireType === 5) offset += 4;
     else throw new Error('malformed HealthCheckResponse');
   }
   if (offset > buffer.length) throw new Error('malformed HealthCheckResponse');

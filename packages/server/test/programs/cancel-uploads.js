@@ -13,10 +13,11 @@ const definition = protoLoader.loadSync(path.join(__dirname, '../../../../testin
 const { Echo } = grpc.loadPackageDefinition(definition).switchboard.test;
 const client = new Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 /** Keeps this process busy for 20 ms on the next turn, between the cancel's frames if they were written apart. */
-const busyNextTurn = () => setImmediate(() => {
-  const end = Date.now() + 20;
-  while (Date.now() < end);
-});
+const busyNextTurn = () =>
+  setImmediate(() => {
+    const end = Date.now() + 20;
+    while (Date.now() < end);
+  });
 const reply = () => new Promise((resolve) => process.once('message', resolve));
 
 (async () => {
