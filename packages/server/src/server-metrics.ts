@@ -1,16 +1,15 @@
-import { Code, RpcError, codeName, observe, type InterceptedCall, type MethodDescriptor, type MethodKind, type ServerInterceptor } from '@switchboard/core';
+import {
+  Code,
+  HANDLING_SECONDS_BUCKETS,
+  RpcError,
+  grpcCodeLabel,
+  grpcTypeLabel,
+  observe,
+  type InterceptedCall,
+  type MethodDescriptor,
+  type ServerInterceptor,
+} from '@switchboard/core';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** go-grpc-prometheus's `grpc_type` of each call kind. */
-const GRPC_TYPE: Record<MethodKind, string> = {
-  unary: 'unary',
-  server_stream: 'server_stream',
-  client_stream: 'client_stream',
-  bidi: 'bidi_stream',
-};
-
-/** prometheus.DefBuckets, which go-grpc-prometheus's handling-time histogram uses by default. */
-const HANDLING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const METHOD_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 
@@ -36,7 +35,8 @@ export interface ServerMetrics {
 /**
  * The server metrics of go-grpc-prometheus, under its names and labels, so
  * dashboards built for Go servers work unchanged: `grpc_server_started_total`,
- * `grpc_server_handled_total` (with `grpc_code` as the status name),
+ * `grpc_server_handled_total` (with `grpc_code` as grpc-go names the status:
+ * `OK`, `NotFound`, `InvalidArgument`),
  * `grpc_server_msg_received_total`, `grpc_server_msg_sent_total` and the
  * `grpc_server_handling_seconds` histogram; plus Node's process metrics.
  *
@@ -64,7 +64,7 @@ export function createServerMetrics(): ServerMetrics {
     name: 'grpc_server_handling_seconds',
     help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
     labelNames: METHOD_LABELS,
-    buckets: HANDLING_BUCKETS,
+    buckets: [...HANDLING_SECONDS_BUCKETS],
     registers,
   });
 
@@ -72,7 +72,7 @@ export function createServerMetrics(): ServerMetrics {
   const instrumentsOf = (method: MethodDescriptor): MethodInstruments => {
     let found = byMethod.get(method);
     if (found === undefined) {
-      const labels = { grpc_type: GRPC_TYPE[method.kind], grpc_service: method.service, grpc_method: method.name };
+      const labels = { grpc_type: grpcTypeLabel(method.kind), grpc_service: method.service, grpc_method: method.name };
       found = {
         started: started.labels(labels),
         received: received.labels(labels),
@@ -104,7 +104,7 @@ export function createServerMetrics(): ServerMetrics {
       const code = error === undefined ? Code.OK : RpcError.from(error, Code.INTERNAL).code;
       let counter = instruments.handled.get(code);
       if (counter === undefined) {
-        counter = handled.labels({ ...instruments.labels, grpc_code: codeName(code) });
+        counter = handled.labels({ ...instruments.labels, grpc_code: grpcCodeLabel(code) });
         instruments.handled.set(code, counter);
       }
       counter.inc();

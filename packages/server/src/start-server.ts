@@ -1,6 +1,7 @@
 import { Container } from 'inversify';
 import {
   LoggerToken,
+  MetricsRegistryToken,
   ServerConfigToken,
   SwitchboardError,
   bindValue,
@@ -70,12 +71,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const container = new Container();
   bindValue(container, ServerConfigToken, config);
   bindValue(container, LoggerToken, logger);
+  // Bound before modules register, so the clients they make count into the registry the endpoint serves.
+  const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
+  if (metrics) bindValue(container, MetricsRegistryToken, metrics.registry);
   for (const module of options.modules) {
     module.register?.(container, config);
     for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
   }
 
-  const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
   const server = new SwitchboardServer({
     config: config.server,
     logger,

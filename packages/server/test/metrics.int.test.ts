@@ -123,9 +123,9 @@ describe('server metrics with metrics.enabled', () => {
     const expected: [string, Record<string, string>, number][] = [
       ['grpc_server_started_total', unaryLabels, 5],
       ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'OK' }, 2],
-      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'NOT_FOUND' }, 1],
-      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'DEADLINE_EXCEEDED' }, 1],
-      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'INTERNAL' }, 1],
+      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'NotFound' }, 1],
+      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'DeadlineExceeded' }, 1],
+      ['grpc_server_handled_total', { ...unaryLabels, grpc_code: 'Internal' }, 1],
       ['grpc_server_msg_received_total', unaryLabels, 5],
       ['grpc_server_msg_sent_total', unaryLabels, 2],
       ['grpc_server_handling_seconds_count', unaryLabels, 5],
