@@ -28,7 +28,7 @@ async function tlsServer(tls: Partial<ServerTls>): Promise<number> {
   const config = {
     ...schemaDefaults(serverConfigSchema).server,
     port: 0,
-    tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: '', clientAuth: 'none' as const, ...tls },
+    tls: { certFile: certs.serverCert, keyFile: certs.serverKey, caFile: '', clientAuth: 'none' as const, watchIntervalMs: 0, ...tls },
   };
   const server = new SwitchboardServer({ config, logger: pino({ level: 'silent' }) });
   const EchoService = createEchoService({ aborts: [], produced: 0 });

@@ -7,7 +7,7 @@ import { grpcServerOptions } from './connection-options';
 import { adaptHandler, type AnyHandler } from './method-handler';
 import { createReflection } from './reflection';
 import type { ServerCallContext } from './server-call-context';
-import { serverCredentials } from './tls';
+import { FileServerCredentials, serverCredentials } from './tls';
 
 /** How long connections get to close once no call is in flight. */
 const CLOSE_TIMEOUT_MS = 500;
@@ -41,6 +41,8 @@ export class SwitchboardServer {
   private cutGrace: (() => void) | undefined;
   private graceCut = false;
   private state: 'new' | 'listening' | 'stopping' | 'stopped' = 'new';
+  /** The TLS credentials whose files are watched, when serving TLS. */
+  private credentials: FileServerCredentials | undefined;
 
   constructor(private readonly options: SwitchboardServerOptions) {
     this.server = new grpc.Server(grpcServerOptions(options.config));
@@ -103,13 +105,18 @@ export class SwitchboardServer {
       createReflection(this.protos, { health }).addToServer(this.server);
     }
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const credentials = serverCredentials(this.options.config.tls, this.options.logger);
     const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, serverCredentials(this.options.config.tls), (error, p) =>
+      this.server.bindAsync(address, credentials, (error, p) =>
         error ? reject(new SwitchboardError('SB_ERR_LISTEN', `cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(p),
       );
     });
     const { handshakeTimeoutMs, maxMetadataBytes } = this.options.config;
     guardConnections(this.server, { handshakeTimeoutMs, maxMetadataBytes, logger: this.options.logger });
+    if (credentials instanceof FileServerCredentials) {
+      credentials.watch();
+      this.credentials = credentials;
+    }
     this.state = 'listening';
     this.options.logger.info({ address: `${host}:${bound}`, services: this.services }, 'listening');
     return bound;
@@ -124,6 +131,7 @@ export class SwitchboardServer {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     this.tracker.accepting = false;
+    this.credentials?.unwatch();
     for (const name of ['', ...this.services]) this.health.setStatus(name, 'NOT_SERVING');
     this.options.logger.info({ inFlight: this.inFlight.size, graceMs }, 'shutting down');
     // New calls are refused by the handlers; connections stay up until the

@@ -12,7 +12,7 @@ import { memoryLogger, testServerConfig, unary, type EchoHarness } from './harne
 import { freePort } from '../../../testing/free-port';
 
 type Tls = ServerConfig['server']['tls'];
-const PLAIN: Tls = { certFile: '', keyFile: '', caFile: '', clientAuth: 'none' };
+const PLAIN: Tls = { certFile: '', keyFile: '', caFile: '', clientAuth: 'none', watchIntervalMs: 0 };
 const TLS_ECHO = path.join(__dirname, '../../../testing/peer/tls_echo.py');
 
 let certs: TestCertificates;

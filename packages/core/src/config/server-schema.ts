@@ -20,7 +20,7 @@ export interface ServerConfig {
     maxConnectionAgeGraceMs: number;
     keepalive: { timeMs: number; timeoutMs: number; permitWithoutCalls: boolean };
     /** TLS of the listening port; `certFile` and `keyFile` empty (the default) serve plaintext. */
-    tls: { certFile: string; keyFile: string; caFile: string; clientAuth: 'none' | 'require' };
+    tls: { certFile: string; keyFile: string; caFile: string; clientAuth: 'none' | 'request' | 'require'; watchIntervalMs: number };
   };
   log: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -104,12 +104,20 @@ export const serverConfigSchema: Schema<ServerConfig> = {
         default: '',
         env: 'TLS_CA_FILE',
       },
-      // grpc-js can only ask for a client certificate and reject a call without a valid one (Node's
-      // requestCert and rejectUnauthorized are one switch there), so "request but do not require" is not offered.
       clientAuth: {
-        doc: 'none: no client certificate is asked for; require (mTLS): a client without a certificate signed by caFile is refused.',
-        format: ['none', 'require'],
+        doc:
+          'none: no client certificate is asked for; request: one is asked for, and a call without a valid one is let in ' +
+          '(only a certificate that chains to caFile gives the call an identity); require (mTLS): a client without a certificate ' +
+          'signed by caFile is refused.',
+        format: ['none', 'request', 'require'],
         default: 'none',
+      },
+      watchIntervalMs: {
+        doc:
+          'How often the files are checked for a change; a changed set that is valid is used by new connections (open ones ' +
+          'keep theirs), an invalid one is logged and the current certificate kept. 0 never re-reads them.',
+        format: 'duration',
+        default: 10000,
       },
     },
   },
