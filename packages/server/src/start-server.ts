@@ -64,8 +64,7 @@ export interface RunningServer {
  * console.log(`serving on ${running.address}`);
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const schema = mergeSchemas(options.modules);
-  const config = loadConfig(schema, options.config) as Readonly<ServerConfig & MetricsConfig>;
+  const config = loadServerConfig(options.modules, options.config);
   const logger = options.logger ?? createLogger(config);
 
   const container = new Container();
@@ -131,6 +130,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       for (const module of [...options.modules].reverse()) await module.dispose?.(container);
     },
   };
+}
+
+/**
+ * Loads and validates the configuration a server of these modules would run
+ * with (the server's keys and every module's), as {@link startServer} does,
+ * without starting anything: what a tool that checks a deployment ahead of
+ * time (`switchboard deploy k8s`) reads. Throws the same SB_ERR_CONFIG.
+ *
+ * @example
+ * const config = loadServerConfig([ordersModule], { argv: ['--config', 'deploy/prod.json'] });
+ * config.server.port; // 50051
+ */
+export function loadServerConfig(modules: readonly AnyAppModule[], sources?: ConfigSources): Readonly<ServerConfig & MetricsConfig> {
+  return loadConfig(mergeSchemas(modules), sources) as Readonly<ServerConfig & MetricsConfig>;
 }
 
 /**
