@@ -1,4 +1,4 @@
-import { SwitchboardError, loadConfig, type ClientInterceptor, type ConfigSchema, type ServiceDescriptor } from '@switchboard/core';
+import { SwitchboardError, loadConfig, type ClientInterceptor, type ConfigSchema, type MetricsRegistry, type ServiceDescriptor } from '@switchboard/core';
 import { clientConfigSchema, crossCheck, type ClientConfig } from './client-config';
 import { openClients } from './register-clients';
 import type { Client } from './stub';
@@ -11,9 +11,12 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] 
  * `retry: { maxAttempts: 3 }` keeps the default backoffs), and the client's
  * interceptors as functions, outermost first.
  */
-export type CreateClientOptions = { readonly target: string; readonly interceptors?: readonly ClientInterceptor[] } & DeepPartial<
-  Omit<ClientConfig, 'target' | 'interceptors'>
->;
+export type CreateClientOptions = {
+  readonly target: string;
+  readonly interceptors?: readonly ClientInterceptor[];
+  /** A Prometheus registry (prom-client's `Registry`) to count the client's calls into, under go-grpc-prometheus's `grpc_client_*` names. */
+  readonly metricsRegistry?: MetricsRegistry;
+} & DeepPartial<Omit<ClientConfig, 'target' | 'interceptors'>>;
 
 /** A client made by {@link createClient}: the typed stub and `close()`. */
 export type StandaloneClient<S> = Client<S> & {
@@ -45,10 +48,10 @@ export function createClient<S extends ServiceDescriptor<unknown, unknown>>(serv
       `${service.fullName} has a method named 'close', which createClient's close() would hide: inject it with defineClient and registerClients`,
     );
   }
-  const { interceptors = [], ...keys } = options;
+  const { interceptors = [], metricsRegistry, ...keys } = options;
   const name = service.fullName.slice(service.fullName.lastIndexOf('.') + 1);
   const config = checkedConfig(service, name, keys);
-  const { pool, stubs } = openClients([{ name, service, config, interceptors }]);
+  const { pool, stubs } = openClients([{ name, service, config, interceptors }], { metricsRegistry });
   return Object.freeze({ ...stubs[0], close: () => pool.close() }) as StandaloneClient<S>;
 }
 

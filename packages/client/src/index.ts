@@ -15,3 +15,4 @@ export { ChannelPool } from './channel-pool';
 export type { PooledClient } from './channel-pool';
 export { methodConfigs, serviceConfig, channelOptions } from './service-config';
 export { channelTarget } from './target';
+export { clientMetricsInterceptor } from './client-metrics';

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Container } from 'inversify';
 import {
+  MetricsRegistryToken,
   SwitchboardError,
   bindValue,
   createToken,
@@ -8,11 +9,13 @@ import {
   explicitKeys,
   resolve,
   type ClientInterceptor,
+  type MetricsRegistry,
   type ServiceDescriptor,
 } from '@switchboard/core';
 import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
 import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
+import { clientMetricsInterceptor } from './client-metrics';
 import type { ClientDeclaration } from './define-client';
 import { createStub, type Client } from './stub';
 
@@ -72,7 +75,9 @@ export function registerClients(
   });
   if (problems.length > 0) throw new SwitchboardError('SB_ERR_CONFIG', `invalid client configuration:\n  ${problems.join('\n  ')}`);
 
-  const { pool, stubs } = openClients(entries);
+  const { pool, stubs } = openClients(entries, {
+    metricsRegistry: container.isBound(MetricsRegistryToken.id) ? resolve(container, MetricsRegistryToken) : undefined,
+  });
   declarations.forEach((d, i) => bindValue(container, d.token, stubs[i]));
   const runtime: ClientRuntime = { layout: pool.layout, close: () => pool.close() };
   if (container.isBound(RuntimeToken.id)) resolve(container, RuntimeToken).push(runtime);
@@ -89,7 +94,12 @@ export interface CheckedClient extends PooledClient {
  * The channels and stubs of checked clients, stubs in the order given: the
  * one way every client is made, injected or not. @internal
  */
-export function openClients(clients: readonly CheckedClient[]): { pool: ChannelPool; stubs: Client<ServiceDescriptor<unknown, unknown>>[] } {
+export function openClients(
+  clients: readonly CheckedClient[],
+  options: { readonly metricsRegistry?: MetricsRegistry | undefined } = {},
+): { pool: ChannelPool; stubs: Client<ServiceDescriptor<unknown, unknown>>[] } {
+  // Outermost, so that it sees the status the caller gets.
+  const metrics = options.metricsRegistry && clientMetricsInterceptor(options.metricsRegistry);
   installLb();
   // Calls made inside handlers find their incoming call through the call scope.
   enableCallScope();
@@ -98,7 +108,7 @@ export function openClients(clients: readonly CheckedClient[]): { pool: ChannelP
     const channel = pool.channel(c.name);
     // With channelOverride grpc-js ignores these credentials: the pool's channel carries the client's own (TLS or not).
     const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
-    return createStub<ServiceDescriptor<unknown, unknown>>({ ...c, client });
+    return createStub<ServiceDescriptor<unknown, unknown>>({ ...c, client, interceptors: metrics ? [metrics, ...c.interceptors] : c.interceptors });
   });
   return { pool, stubs };
 }
