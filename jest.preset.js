@@ -12,7 +12,10 @@ module.exports = (dir) => ({
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
+    // jose 6 is ESM only: Node >= 20.19 require()s it, but jest's module loader (below Node 24.9) cannot, so it gets CommonJS here.
+    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
     '^@switchboard/(core|server|client|lb|cli)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
