@@ -90,11 +90,23 @@ export interface GoClientStep {
  * Runs `testing/go-peer/client` (the book's client walkthrough with grpc-go,
  * gzip on) against `target`, and `slowTarget` for the deadline step when
  * given; resolves to its steps by name. Rejects with its stderr when it
- * fails or outlives `timeoutMs` (default 30 s).
+ * fails or outlives `timeoutMs` (default 30 s). With `tls`, it speaks TLS,
+ * trusting `caFile` and presenting `certFile` when given.
  */
-export async function runGoPeerClient(target: string, slowTarget?: string, timeoutMs = 30_000): Promise<Map<string, GoClientStep>> {
+export async function runGoPeerClient(
+  target: string,
+  slowTarget?: string,
+  timeoutMs = 30_000,
+  tls?: { readonly caFile: string; readonly certFile?: string; readonly keyFile?: string },
+): Promise<Map<string, GoClientStep>> {
   const binary = path.join(await goPeerBuild(), 'go-peer-client');
-  const args = ['--target', target, ...(slowTarget === undefined ? [] : ['--slow-target', slowTarget])];
+  const args = [
+    '--target',
+    target,
+    ...(slowTarget === undefined ? [] : ['--slow-target', slowTarget]),
+    ...(tls === undefined ? [] : ['--ca', tls.caFile]),
+    ...(tls?.certFile === undefined ? [] : ['--cert', tls.certFile, '--key', tls.keyFile ?? '']),
+  ];
   const { stdout } = await promisify(execFile)(binary, args, { timeout: timeoutMs }).catch((error: Error & { stderr?: string }) => {
     throw new Error(`go-peer-client failed: ${error.message}\n${error.stderr ?? ''}`);
   });

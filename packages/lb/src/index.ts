@@ -4,7 +4,7 @@ export { installLb } from './install';
 export { POLICY_NAMES, registerPolicies, parsePolicyOptions } from './policies/index';
 export type { PolicyOptions } from './policies/index';
 export { etcdConfigSchema, ETCD_CONFIG_DEFAULTS, registerEtcdResolver, etcdRegistration } from './etcd/index';
-export type { EtcdConfig, EtcdRegistrationOptions, RegisteredEndpoint } from './etcd/index';
+export type { EtcdConfig, EtcdTlsConfig, EtcdRegistrationOptions, RegisteredEndpoint } from './etcd/index';
 export {
   LookasideBalancer,
   LookasideService,

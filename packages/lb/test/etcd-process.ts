@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defineModule, type AnyAppModule } from '@switchboard/core';
@@ -41,13 +42,46 @@ export interface EtcdProcess {
   output(): string;
 }
 
-/** Starts etcd and waits until /health answers true (10 s at most). */
-export async function startEtcd(): Promise<EtcdProcess> {
+/** TLS of a test etcd's client port: its certificate and, for --client-cert-auth, the CA client certificates must chain to. */
+export interface EtcdTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCaFile?: string;
+  /** The CA that signed certFile, for the health check. */
+  readonly caFile: string;
+  /** A client certificate for the health check when clientCaFile is set. */
+  readonly client?: { readonly certFile: string; readonly keyFile: string };
+}
+
+/** Whether etcd's /health answers true, over https with `tls`. */
+function healthyOverTls(url: string, tls: EtcdTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = https.get(
+      `${url}/health`,
+      {
+        ca: fs.readFileSync(tls.caFile),
+        ...(tls.client ? { cert: fs.readFileSync(tls.client.certFile), key: fs.readFileSync(tls.client.keyFile) } : {}),
+        timeout: 500,
+        servername: '',
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')));
+      },
+    );
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
+}
+
+/** Starts etcd (with `tls`, its client port speaks https) and waits until /health answers true (10 s at most). */
+export async function startEtcd(tls?: EtcdTls): Promise<EtcdProcess> {
   if (!fs.existsSync(ETCD_BIN)) {
     throw new Error(`${ETCD_BIN} is missing: the etcd tests need Debian's etcd-server; run \`bash scripts/install-test-deps.sh\` (as root)`);
   }
   const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const clientUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-etcd-'));
   const args = [
@@ -63,6 +97,8 @@ export async function startEtcd(): Promise<EtcdProcess> {
     '--election-timeout=300',
     '--logger=zap',
     '--log-level=warn',
+    ...(tls ? [`--cert-file=${tls.certFile}`, `--key-file=${tls.keyFile}`] : []),
+    ...(tls?.clientCaFile ? ['--client-cert-auth', `--trusted-ca-file=${tls.clientCaFile}`] : []),
   ];
   let child: ChildProcess | undefined;
   let log = '';
@@ -79,6 +115,7 @@ export async function startEtcd(): Promise<EtcdProcess> {
         `etcd at ${clientUrl} healthy`,
         async () => {
           if (exited) throw new Error(`etcd exited at start: ${log.slice(-2000)}`);
+          if (tls) return healthyOverTls(clientUrl, tls);
           try {
             const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(500) });
             return res.ok && ((await res.json()) as { health?: string }).health === 'true';
@@ -125,6 +162,7 @@ export function etcdConfig(etcd: { clientUrl: string }, overrides: Partial<EtcdC
     prefix: `/sb-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}/`,
     leaseTtlSec: 10,
     dialTimeoutMs: 1000,
+    tls: { caFile: '', certFile: '', keyFile: '' },
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@
 // and helloworld.Greeter server: an independent client for Switchboard's
 // server tests.
 //
-//	go-peer-client --target 127.0.0.1:50051 [--slow-target 127.0.0.1:50052]
+//	go-peer-client --target 127.0.0.1:50051 [--slow-target 127.0.0.1:50052] [--ca ca.pem [--cert c.pem --key c.key]]
 //
 // Prints one JSON object a line, one per step: {"step": NAME, "code": CODE, ...}
 // with what came back (CODE is grpc-go's name for the status, "OK" on
@@ -12,6 +12,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -23,6 +25,7 @@ import (
 	"github.com/golang/protobuf/ptypes/wrappers"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -67,12 +70,45 @@ func ids(orders []*pb.Order) []string {
 	return list
 }
 
+// tlsConfig trusts the CA in caFile and, when certFile is set, presents that client certificate.
+func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", caFile)
+	}
+	config := &tls.Config{RootCAs: roots}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
+	return config, nil
+}
+
 func main() {
 	target := flag.String("target", "127.0.0.1:50051", "orders and greeter server")
 	slowTarget := flag.String("slow-target", "", "a server whose addOrder takes more than 2 s (step skipped when empty)")
+	caFile := flag.String("ca", "", "TLS: PEM certificates the server's must chain to (plaintext when empty)")
+	certFile := flag.String("cert", "", "TLS: PEM client certificate, with --key")
+	keyFile := flag.String("key", "", "TLS: PEM private key of --cert")
 	flag.Parse()
 
-	conn, err := grpc.Dial(*target, grpc.WithInsecure(), grpc.WithDefaultCallOptions(grpc.UseCompressor(gzip.Name)))
+	security := grpc.WithInsecure()
+	if *caFile != "" {
+		config, err := tlsConfig(*caFile, *certFile, *keyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		security = grpc.WithTransportCredentials(credentials.NewTLS(config))
+	}
+	conn, err := grpc.Dial(*target, security, grpc.WithDefaultCallOptions(grpc.UseCompressor(gzip.Name)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

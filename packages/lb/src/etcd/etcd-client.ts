@@ -1,5 +1,6 @@
 import { Etcd3, type IOptions } from 'etcd3';
 import type { EtcdConfig } from './etcd-config';
+import { etcdCredentials } from './etcd-tls';
 
 type FaultHandling = NonNullable<IOptions['faultHandling']>;
 type HostPolicy = ReturnType<NonNullable<FaultHandling['host']>>;
@@ -34,8 +35,10 @@ const passThrough = (): HostPolicy => {
  * @internal
  */
 export function createEtcdClient(config: EtcdConfig): Etcd3 {
+  const credentials = etcdCredentials(config);
   return new Etcd3({
     hosts: [...config.endpoints],
+    ...(credentials ? { credentials } : {}),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + config.dialTimeoutMs }),
     grpcOptions: {
       'grpc.keepalive_time_ms': 10_000,

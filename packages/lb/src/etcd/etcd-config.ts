@@ -1,8 +1,9 @@
 import { SwitchboardError, type ConfigSchema } from '@switchboard/core';
+import { etcdCredentials, type EtcdTlsConfig } from './etcd-tls';
 
 /** `resolvers.etcd`: where the etcd registry is and how services are kept in it. */
 export interface EtcdConfig {
-  /** etcd client URLs, e.g. `http://127.0.0.1:2379`; calls go to any of them. */
+  /** etcd client URLs, e.g. `http://127.0.0.1:2379` (or all `https://`); calls go to any of them. */
   readonly endpoints: readonly string[];
   /** Key prefix of the registry: a server is `<prefix><service full name>/<host:port>`. */
   readonly prefix: string;
@@ -10,10 +11,12 @@ export interface EtcdConfig {
   readonly leaseTtlSec: number;
   /** How long one request to etcd may take (connecting included) before it counts as unreachable. */
   readonly dialTimeoutMs: number;
+  /** TLS to etcd (`https://` endpoints): PEM files by path, empty for none. */
+  readonly tls: EtcdTlsConfig;
 }
 
 function validateEndpoints(value: unknown): void {
-  if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty array of etcd URLs (http://host:port)');
+  if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty array of etcd URLs (http://host:port or https://host:port)');
   for (const entry of value) {
     let url: URL | undefined;
     try {
@@ -21,10 +24,12 @@ function validateEndpoints(value: unknown): void {
     } catch {
       url = undefined;
     }
-    if (url === undefined || url.protocol !== 'http:' || url.port === '' || (url.pathname !== '/' && url.pathname !== '')) {
-      throw new Error(`${JSON.stringify(entry)} is not an etcd client URL of the form http://host:port`);
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.port === '' || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new Error(`${JSON.stringify(entry)} is not an etcd client URL of the form http://host:port or https://host:port`);
     }
   }
+  const schemes = new Set(value.map((entry: string) => new URL(entry).protocol));
+  if (schemes.size > 1) throw new Error('mixes http:// and https:// URLs: one etcd cluster is spoken to one way');
 }
 
 function validatePrefix(value: unknown): void {
@@ -51,6 +56,7 @@ function validateLeaseTtl(value: unknown): void {
  * - `prefix` — registry key prefix; default `"/switchboard/services/"`.
  * - `leaseTtlSec` — how long a crashed server stays registered; default 10.
  * - `dialTimeoutMs` — bound on each request to etcd; default 2000.
+ * - `tls` — `caFile`, `certFile`, `keyFile` for `https://` endpoints; default none.
  *
  * @example
  * export const ordersModule = defineModule({
@@ -82,6 +88,15 @@ export const etcdConfigSchema: ConfigSchema<{ resolvers: { etcd: EtcdConfig } }>
         format: 'positive-duration',
         default: 2000,
       },
+      tls: {
+        caFile: {
+          doc: "PEM certificates etcd's certificate must chain to (https:// endpoints); empty trusts the system's roots.",
+          format: String,
+          default: '',
+        },
+        certFile: { doc: "PEM client certificate, for etcd's --client-cert-auth; with keyFile.", format: String, default: '' },
+        keyFile: { doc: 'PEM private key of certFile.', format: String, default: '' },
+      },
     },
   },
 };
@@ -92,6 +107,7 @@ export const ETCD_CONFIG_DEFAULTS: EtcdConfig = {
   prefix: '/switchboard/services/',
   leaseTtlSec: 10,
   dialTimeoutMs: 2000,
+  tls: { caFile: '', certFile: '', keyFile: '' },
 };
 
 /**
@@ -106,5 +122,6 @@ export function readEtcdConfig(config: unknown, who: string): EtcdConfig {
       `${who} reads 'resolvers.etcd', which the configuration does not declare: spread etcdConfigSchema into a module's config`,
     );
   }
+  etcdCredentials(etcd);
   return etcd;
 }

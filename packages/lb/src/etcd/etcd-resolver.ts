@@ -3,6 +3,7 @@ import type { Etcd3 } from 'etcd3';
 import { registerResolver } from '../resolvers/register-resolver';
 import { createEtcdClient, describeEtcdError } from './etcd-client';
 import type { EtcdConfig } from './etcd-config';
+import { etcdCredentials } from './etcd-tls';
 import { ServiceWatch, type RegisteredEndpoint } from './service-watch';
 
 /**
@@ -54,6 +55,8 @@ export class SharedEtcdClient {
  * // clients.orders.target: "etcd:///ecommerce.OrderManagement"
  */
 export function registerEtcdResolver(config: EtcdConfig): void {
+  // The files are checked now, when the client config is, rather than at the first etcd:/// target.
+  etcdCredentials(config);
   const shared = new SharedEtcdClient(config);
   registerResolver('etcd', (target) => {
     const service = target.path.replace(/^\/+|\/+$/g, '');
