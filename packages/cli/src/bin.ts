@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import type { Command } from './command';
 import { UsageError } from './command';
+import { gen } from './commands/gen';
 import { start } from './commands/start';
 
 /** Every subcommand, in the order `switchboard --help` lists them. */
-const COMMANDS: Readonly<Record<string, Command>> = { start };
+const COMMANDS: Readonly<Record<string, Command>> = { start, gen };
 
 const USAGE = `usage: switchboard <command> [options]
 
