@@ -28,6 +28,14 @@ export interface AppModule<C = unknown> {
    * `register`, with the wired container.
    */
   processInterceptors?(container: Container): readonly ServerInterceptor[];
+  /**
+   * With `server.workers` above 1: this module belongs to the deployment's
+   * address rather than to a process (a discovery registration), so its
+   * `register`, `started`, `stopping` and `dispose` run once, in the primary
+   * process, and not in the workers. Its config keys are validated as always.
+   * Such a module serves no services.
+   */
+  readonly perDeployment?: boolean;
   /** Binds the module's own tokens. `config` is the whole validated configuration. */
   register?(container: Container, config: C): void;
   /** Runs once the server listens, with the address it is bound to (e.g. to register it for discovery). */

@@ -5,6 +5,8 @@ export interface ServerConfig {
   server: {
     host: string;
     port: number;
+    /** Processes serving the port: a count, or `'auto'` for one per available core (see the server's README, "Workers"). */
+    workers: number | 'auto';
     reflection: boolean;
     health: boolean;
     shutdownGraceMs: number;
@@ -31,11 +33,24 @@ export interface ServerConfig {
 
 const MIB = 1024 * 1024;
 
+function validateWorkers(value: unknown): void {
+  if (value === 'auto' || (Number.isSafeInteger(value) && (value as number) >= 1)) return;
+  throw new Error('must be a whole number of 1 or more, or "auto" (one worker per available core)');
+}
+
 /** The convict schema of {@link ServerConfig}; defaults serve on 127.0.0.1:50051. */
 export const serverConfigSchema: Schema<ServerConfig> = {
   server: {
     host: { doc: 'Address to listen on.', format: 'host', default: '127.0.0.1', env: 'HOST' },
     port: { doc: 'Port to listen on; 0 picks a free one.', format: 'port', default: 50051, env: 'PORT' },
+    workers: {
+      doc:
+        'Worker processes serving the port, each running every module (node:cluster; the primary process hands them connections): ' +
+        'a whole number of 1 or more, or "auto" for one per available core (os.availableParallelism()). 1 serves in this process.',
+      format: validateWorkers,
+      default: 1,
+      env: 'WORKERS',
+    },
     reflection: { doc: 'Serve grpc.reflection v1 and v1alpha.', format: Boolean, default: true },
     health: { doc: 'Serve grpc.health.v1.', format: Boolean, default: true },
     shutdownGraceMs: {
