@@ -4,8 +4,9 @@
 # Go with Debian's grpc-go, genproto, golang/protobuf 1.3 and its protoc
 # plugin (testing/go-peer, the second independent peer); etcd (a real
 # registry for discovery tests) and nginx (an LB proxy in front of several
-# servers); openssl (certificates for the TLS tests). Runs apt-get only when something is missing; needs root (or sudo)
-# for that.
+# servers); openssl (certificates for the TLS tests); prometheus (a real scraper of the
+# metrics endpoint; the tests run the binary themselves, never the system service). Runs
+# apt-get only when something is missing; needs root (or sudo) for that.
 set -euo pipefail
 
 PY=/usr/bin/python3
@@ -16,6 +17,7 @@ command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -f /usr/share/gocode/src/google.golang.org/grpc/server.go ] || missing+=(golang-google-grpc-dev)
 [ -d /usr/share/gocode/src/google.golang.org/genproto/googleapis/rpc/errdetails ] || missing+=(golang-google-genproto-dev)
