@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Container } from 'inversify';
 import {
   LoggerToken,
@@ -18,7 +19,9 @@ import { accessLogInterceptor } from './access-log';
 import { metricsConfigSchema, type MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
 import { createServerMetrics } from './server-metrics';
+import { runPrimary } from './primary';
 import { SwitchboardServer } from './switchboard-server';
+import { followPrimary, workerCount, workerLogger, workerModules } from './workers';
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -65,7 +68,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const config = loadServerConfig(options.modules, options.config);
-  const logger = options.logger ?? createLogger(config);
+  const logger = workerLogger(options.logger ?? createLogger(config));
 
   const container = new Container();
   bindValue(container, ServerConfigToken, config);
@@ -152,8 +155,23 @@ export function loadServerConfig(modules: readonly AnyAppModule[], sources?: Con
  * grace short: calls in flight end with UNAVAILABLE, it is logged, and the
  * exit code is 1; a third exits at once with 130. Bad configuration is
  * printed with every problem and the process exits 1 with nothing started.
+ * With `server.workers` above 1 this process becomes the primary of that many
+ * worker processes, which run this function again (see primary.ts and the
+ * server's README, "Workers").
  */
 export async function runMain(options: StartOptions): Promise<void> {
+  if (cluster.isPrimary) {
+    try {
+      const config = loadServerConfig(options.modules, options.config);
+      const workers = workerCount(config.server.workers);
+      if (workers > 1) {
+        const logger = (options.logger ?? createLogger(config)).child({ primary: true, pid: process.pid });
+        return runPrimary({ workers, config, modules: options.modules, logger });
+      }
+    } catch (error) {
+      exitOnStartError(error);
+    }
+  }
   let running: RunningServer | undefined;
   let requested: NodeJS.Signals | undefined;
   let signals = 0;
@@ -185,13 +203,19 @@ export async function runMain(options: StartOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const primary = cluster.isWorker ? followPrimary({ stop, handled: () => signals }) : undefined;
   try {
-    running = await startServer(options);
+    running = await startServer({ ...options, modules: workerModules(options.modules) });
   } catch (error) {
-    process.stderr.write(`${error instanceof SwitchboardError ? error.message : String((error as Error).stack ?? String(error))}\n`);
-    process.exit(1);
+    exitOnStartError(error);
   }
+  primary?.listening(running.port);
   if (requested !== undefined) stop(requested);
+}
+
+function exitOnStartError(error: unknown): never {
+  process.stderr.write(`${error instanceof SwitchboardError ? error.message : String((error as Error).stack ?? String(error))}\n`);
+  process.exit(1);
 }
 
 type SchemaTree = Record<string, unknown>;

@@ -1,0 +1,77 @@
+import cluster from 'node:cluster';
+import * as os from 'node:os';
+import type { AnyAppModule, Logger } from '@switchboard/core';
+
+/** The number of worker processes `server.workers` stands for. */
+export function workerCount(workers: number | 'auto'): number {
+  return workers === 'auto' ? os.availableParallelism() : workers;
+}
+
+/** A worker tells its primary that it serves, and on which port. @internal */
+export interface ListeningMessage {
+  readonly switchboard: 'listening';
+  readonly port: number;
+}
+
+/**
+ * The primary tells a worker how many stop signals the deployment has had:
+ * the worker catches up to `count` through runMain's own handling (1 drains,
+ * 2 cuts the grace short, 3 exits at once). @internal
+ */
+export interface SignalMessage {
+  readonly switchboard: 'signal';
+  readonly signal: NodeJS.Signals;
+  readonly count: number;
+}
+
+const isMessage = <M extends { switchboard: string }>(message: unknown, kind: M['switchboard']): message is M =>
+  typeof message === 'object' && message !== null && (message as { switchboard?: unknown }).switchboard === kind;
+
+/** Whether `message` is a worker's {@link ListeningMessage}. @internal */
+export const isListeningMessage = (message: unknown): message is ListeningMessage => isMessage<ListeningMessage>(message, 'listening');
+
+/**
+ * `logger`, in a worker process, with `worker` (its cluster id, 1, 2, … and
+ * a new one for each replacement) and `pid` on every line. @internal
+ */
+export function workerLogger(logger: Logger): Logger {
+  return cluster.isWorker && cluster.worker ? logger.child({ worker: cluster.worker.id, pid: process.pid }) : logger;
+}
+
+/**
+ * The modules a process serves: in a worker, a per-deployment module
+ * (`AppModule.perDeployment`) keeps only its config keys, for the primary
+ * runs its hooks. @internal
+ */
+export function workerModules(modules: readonly AnyAppModule[]): readonly AnyAppModule[] {
+  if (!cluster.isWorker) return modules;
+  return modules.map((module) => (module.perDeployment === true ? { name: module.name, config: module.config, services: [] } : module));
+}
+
+/** How a worker's runMain follows its primary; see {@link followPrimary}. @internal */
+export interface FollowOptions {
+  /** runMain's signal handler. */
+  readonly stop: (signal: NodeJS.Signals) => void;
+  /** How many signals runMain has handled. */
+  readonly handled: () => number;
+}
+
+/**
+ * Connects a worker's runMain to its primary: the primary's signals arrive as
+ * {@link SignalMessage}s, not as signals, because a terminal's Ctrl-C reaches
+ * every process of the group and a worker must not count it twice. A primary
+ * that is gone (its IPC channel closed) needs nothing here: node:cluster ends
+ * a worker whose channel closes unasked at once. Returns `listening`, to call
+ * once the server serves. @internal
+ */
+export function followPrimary(options: FollowOptions): { listening(port: number): void } {
+  process.on('message', (message: unknown) => {
+    if (!isMessage<SignalMessage>(message, 'signal')) return;
+    for (let n = options.handled(); n < message.count; n++) options.stop(message.signal);
+  });
+  return {
+    listening(port) {
+      if (process.connected) process.send?.({ switchboard: 'listening', port } satisfies ListeningMessage);
+    },
+  };
+}
