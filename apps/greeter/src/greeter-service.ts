@@ -1,7 +1,7 @@
 import { Service } from '@switchboard/core';
 import type { HelloReply } from './gen/helloworld/HelloReply';
 import type { HelloRequest__Output } from './gen/helloworld/HelloRequest';
-import { Greeter } from './greeter-definition';
+import { Greeter } from './gen/services';
 
 /** `helloworld.Greeter`: answers `Hello <name>`. */
 @Service(Greeter)

@@ -1,7 +1,7 @@
 import { defineModule } from '@switchboard/core';
 import { GreeterService } from './greeter-service';
 
-export { Greeter } from './greeter-definition';
+export { Greeter } from './gen/services';
 export { GreeterService } from './greeter-service';
 export type { HelloRequest, HelloRequest__Output } from './gen/helloworld/HelloRequest';
 export type { HelloReply, HelloReply__Output } from './gen/helloworld/HelloReply';

@@ -1,7 +1,7 @@
 import { defineModule } from '@switchboard/core';
 import { InteropTestService } from './interop-test-service';
 
-export { TestService, UnimplementedService } from './interop-definition';
+export { TestService, UnimplementedService } from './gen/services';
 export { InteropTestService, SERVER_ID } from './interop-test-service';
 export { checkExpectCompressed, requestEncoding } from './request-encoding';
 export { ECHO_INITIAL_KEY, ECHO_TRAILING_KEY, echoMetadata } from './echo-metadata';

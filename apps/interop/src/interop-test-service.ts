@@ -13,7 +13,7 @@ import type { StreamingInputCallRequest__Output } from './gen/grpc/testing/Strea
 import type { StreamingInputCallResponse } from './gen/grpc/testing/StreamingInputCallResponse';
 import type { StreamingOutputCallRequest__Output } from './gen/grpc/testing/StreamingOutputCallRequest';
 import type { StreamingOutputCallResponse } from './gen/grpc/testing/StreamingOutputCallResponse';
-import { TestService } from './interop-definition';
+import { TestService } from './gen/services';
 import { payload } from './payload';
 import { checkExpectCompressed } from './request-encoding';
 

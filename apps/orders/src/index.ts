@@ -4,7 +4,7 @@ import { OrdersConfigToken, ordersConfigSchema, type OrdersConfig } from './orde
 import { streamMessageInterceptor } from './orders-interceptors';
 import { OrderStore, OrderStoreToken } from './order-store';
 
-export { OrderManagement } from './orders-definition';
+export { OrderManagement } from './gen/services';
 export { OrderManagementService } from './order-management-service';
 export { OrderStore, OrderStoreToken, SAMPLE_ORDERS } from './order-store';
 export type { StoredOrder } from './order-store';

@@ -4,7 +4,7 @@ import { BadRequest, Code, RpcError, Service, inject, type CallContext } from '@
 import type { CombinedShipment } from './gen/ecommerce/CombinedShipment';
 import type { Order, Order__Output } from './gen/ecommerce/Order';
 import type { StringValue, StringValue__Output } from './gen/google/protobuf/StringValue';
-import { OrderManagement } from './orders-definition';
+import { OrderManagement } from './gen/services';
 import { OrdersConfigToken, type OrdersConfig } from './orders-config';
 import { OrderStoreToken, type OrderStore, type StoredOrder } from './order-store';
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Container } from 'inversify';
 import { loadConfig, resolve } from '@switchboard/core';
 import { clientsSchema, closeClients, defineClient, registerClients, type Client, type ClientConfig } from '@switchboard/client';
-import { TestService, UnimplementedService } from '../interop-definition';
+import { TestService, UnimplementedService } from '../gen/services';
 
 /** TestService without compression (`clients.interop`). */
 export const plainClient = defineClient('interop', TestService);

@@ -1,14 +1,5 @@
-import * as path from 'node:path';
-import { loadProto, serviceDescriptor } from '@switchboard/core';
 import { defineClient } from '@switchboard/client';
-import type { GreeterDefinition, GreeterHandlers } from '../gen/helloworld/Greeter';
-import { OrderManagement } from '../orders-definition';
-
-/** `helloworld.Greeter`, from the vendored contract, for the same-connection step. */
-export const Greeter = serviceDescriptor<GreeterHandlers, GreeterDefinition>(
-  loadProto(path.join(__dirname, '../../proto/helloworld.proto')),
-  'helloworld.Greeter',
-);
+import { Greeter, OrderManagement } from '../gen/services';
 
 /** The clients of the walkthrough: `clients.orders`, `clients.greeter` (same target) and `clients.slowOrders`. */
 export const ordersClient = defineClient('orders', OrderManagement, { target: '127.0.0.1:50051' });

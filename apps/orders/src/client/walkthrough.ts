@@ -2,8 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { BadRequest, Code, RpcError, codeName } from '@switchboard/core';
 import type { Client } from '@switchboard/client';
 import type { Order__Output } from '../gen/ecommerce/Order';
-import type { OrderManagement } from '../orders-definition';
-import type { Greeter } from './contracts';
+import type { Greeter, OrderManagement } from '../gen/services';
 
 /** The stubs a walkthrough drives. */
 export interface Stubs {
