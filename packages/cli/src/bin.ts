@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import type { Command } from './command';
 import { UsageError } from './command';
+import { deploy } from './commands/deploy';
 import { gen } from './commands/gen';
 import { start } from './commands/start';
 
 /** Every subcommand, in the order `switchboard --help` lists them. */
-const COMMANDS: Readonly<Record<string, Command>> = { start, gen };
+const COMMANDS: Readonly<Record<string, Command>> = { start, gen, deploy };
 
 const USAGE = `usage: switchboard <command> [options]
 
