@@ -45,7 +45,7 @@ export function createClient<S extends ServiceDescriptor<unknown, unknown>>(serv
   if (service.methods.has('close')) {
     throw new SwitchboardError(
       'SB_ERR_DEFINITION',
-      `${service.fullName} has a method named 'close', which createClient's close() would hide: inject it with defineClient and registerClients`,
+      `${service.fullName} has a method named 'close', which createClient's close() would hide: declare it with defineClient and list it in a module's clients`,
     );
   }
   const { interceptors = [], metricsRegistry, ...keys } = options;

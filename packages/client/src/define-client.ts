@@ -1,27 +1,29 @@
-import { createToken, type ConfigSchema, type ServiceDescriptor, type Token } from '@switchboard/core';
+import { createToken, type ServiceDescriptor } from '@switchboard/core';
 import { etcdConfigSchema } from '@switchboard/lb';
-import { clientConfigSchema, clientDefaultsSchema, clientInterceptorsSchema, type ClientConfig } from './client-config';
+import { clientConfigSchema, clientDefaultsSchema, clientInterceptorsSchema } from './client-config';
+import type { ClientDeclaration } from './client-declaration';
 import type { Client } from './stub';
-
-/** A client an app injects: its config name, its service and its typed token. */
-export interface ClientDeclaration<S extends ServiceDescriptor<unknown, unknown> = ServiceDescriptor<unknown, unknown>> {
-  readonly name: string;
-  readonly service: S;
-  readonly token: Token<Client<S>>;
-  /** The convict schema of `clients.<name>`, to spread into the app's config schema. */
-  readonly schema: ConfigSchema<{ clients: Record<string, ClientConfig> }>;
-}
+import { openDeclaredClients } from './register-clients';
 
 /**
- * Declares a client once; the app spreads its `schema` into its config and
- * classes inject it by `token`.
+ * Declares a client once, named as its config key (`clients.<name>`); a
+ * module lists it in `clients` and its classes inject it by `token`. The
+ * server adds its config keys, opens it before the services are made and
+ * closes it after the server has stopped. `defaults.target` is the target
+ * when the config gives none.
  *
  * @example
  * export const greeterClient = defineClient('greeter', Greeter);
- * class Frontdesk {
+ *
+ * \@Service(Frontdesk)
+ * class FrontdeskService {
  *   constructor(@inject(greeterClient.token) private readonly greeter: Client<typeof Greeter>) {}
- *   hello = () => this.greeter.SayHello({ name: 'Ada' });
+ *   async Welcome(req: WelcomeRequest) {
+ *     return this.greeter.SayHello({ name: req.name });
+ *   }
  * }
+ *
+ * export const frontdeskModule = defineModule({ name: 'frontdesk', clients: [greeterClient], services: [FrontdeskService] });
  */
 export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
   name: string,
@@ -32,6 +34,7 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
     name,
     service,
     token: createToken<Client<S>>(`clients/${name}`),
+    open: openDeclaredClients,
     schema: {
       resolvers: etcdConfigSchema.resolvers,
       clientDefaults: clientDefaultsSchema,
@@ -41,7 +44,11 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
   };
 }
 
-/** The config schema of several clients at once. */
+/**
+ * The config schema of several clients at once: the escape hatch, with
+ * `registerClients`, for a program that reads its clients from config
+ * files outside a server. A module lists its clients in `clients` instead.
+ */
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
   return {

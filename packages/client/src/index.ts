@@ -1,9 +1,9 @@
 export { createClient } from './create-client';
 export type { CreateClientOptions, StandaloneClient } from './create-client';
 export { defineClient, clientsSchema } from './define-client';
-export type { ClientDeclaration } from './define-client';
+export type { ClientDeclaration } from './client-declaration';
 export { registerClients, closeClients, effectiveClientConfig } from './register-clients';
-export type { RegisterClientsOptions, ClientRuntime } from './register-clients';
+export type { RegisterClientsOptions, ClientRuntime, ClientsConfig } from './register-clients';
 export type { Client, ClientStreamCall, BidiCall } from './stub';
 export type { WriteOptions } from './write-flags';
 export type { CallOptions } from './call-options';

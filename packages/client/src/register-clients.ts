@@ -10,13 +10,14 @@ import {
   resolve,
   type ClientInterceptor,
   type MetricsRegistry,
+  type OpenModuleClients,
   type ServiceDescriptor,
 } from '@switchboard/core';
 import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
 import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import { clientMetricsInterceptor } from './client-metrics';
-import type { ClientDeclaration } from './define-client';
+import type { ClientDeclaration } from './client-declaration';
 import { createStub, type Client } from './stub';
 
 /** Options of {@link registerClients}. */
@@ -37,21 +38,30 @@ export interface ClientRuntime {
 
 const RuntimeToken = createToken<ClientRuntime[]>('clients/Runtime');
 
+/** The config {@link registerClients} reads: `clients` and the sections every client shares. */
+export interface ClientsConfig {
+  readonly clients: Readonly<Record<string, ClientConfig>>;
+  readonly clientDefaults?: object;
+  /** Named interceptors of every client, after `options.interceptors` and before each client's own. */
+  readonly clientInterceptors?: readonly string[];
+  readonly resolvers?: { readonly etcd?: EtcdConfig };
+}
+
 /**
  * Builds a typed stub for each declared client from `config.clients` and
  * binds it to the client's token. Rules across keys (retry vs hedging,
  * backoffs, named interceptors, targets) are checked here, all at once,
  * before any channel is made.
+ *
+ * The escape hatch, with `clientsSchema` and {@link closeClients}, for a
+ * program that reads its clients from config files outside a server (and
+ * wants them to share channels). A module lists its clients in `clients`
+ * and the server does all of this; a script or a test with one client uses
+ * `createClient`.
  */
 export function registerClients(
   container: Container,
-  config: {
-    readonly clients?: Readonly<Record<string, ClientConfig>>;
-    readonly clientDefaults?: object;
-    /** Named interceptors of every client, after `options.interceptors` and before each client's own. */
-    readonly clientInterceptors?: readonly string[];
-    readonly resolvers?: { readonly etcd?: EtcdConfig };
-  },
+  config: ClientsConfig,
   declarations: readonly ClientDeclaration[],
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
@@ -63,9 +73,9 @@ export function registerClients(
   const everyClient = config.clientInterceptors ?? [];
   for (const name of everyClient) if (!(name in named)) problems.push(unknownName('clientInterceptors', name));
   const entries = declarations.map((d) => {
-    const own = config.clients?.[d.name];
+    const own = config.clients[d.name];
     if (own === undefined) {
-      throw new SwitchboardError('SB_ERR_CONFIG', `no client '${d.name}' in config (clients: ${Object.keys(config.clients ?? {}).join(', ') || 'none'})`);
+      throw new SwitchboardError('SB_ERR_CONFIG', `no client '${d.name}' in config (clients: ${Object.keys(config.clients).join(', ') || 'none'})`);
     }
     const clientConfig = effectiveClientConfig(config, d.name) ?? own;
     problems.push(...crossCheck(d.name, clientConfig, { resolvers: config.resolvers }));
@@ -84,6 +94,15 @@ export function registerClients(
   else bindValue(container, RuntimeToken, [runtime]);
   return runtime;
 }
+
+/**
+ * `ModuleClient.open` of every `defineClient` declaration: the clients of all
+ * a server's modules, in one pool. @internal
+ */
+export const openDeclaredClients: OpenModuleClients = (clients, { container, config, named }) =>
+  // The server gives an opener only the clients whose `open` it is (all
+  // declarations), with a config validated against their schemas.
+  registerClients(container, config as ClientsConfig, clients as readonly ClientDeclaration[], { named });
 
 /** A client whose configuration has been checked, with the interceptors it runs. @internal */
 export interface CheckedClient extends PooledClient {
@@ -123,7 +142,7 @@ function useEtcd(etcd: EtcdConfig): void {
   registerEtcdResolver(etcd);
 }
 
-/** Closes the channels of every `registerClients` on `container`: an app module's `dispose`. */
+/** Closes the channels of every {@link registerClients} on `container`: the escape hatch's end. */
 export function closeClients(container: Container): void {
   if (!container.isBound(RuntimeToken.id)) return;
   for (const runtime of resolve(container, RuntimeToken)) runtime.close();

@@ -78,7 +78,7 @@ function open(wire: Wire, sink: CallSink, singleResponse: boolean): ChannelCall 
     alreadyAborted(resolved.signals) ??
     deadlinePassed(outgoing.method.path, resolved.options) ??
     (channel.getConnectivityState(false) === grpc.connectivityState.SHUTDOWN
-      ? new RpcError(Code.CANCELLED, `${outgoing.method.path}: client '${outgoing.client}' is closed (its channel was closed by closeClients)`)
+      ? new RpcError(Code.CANCELLED, `${outgoing.method.path}: client '${outgoing.client}' is closed (closed with its server, or by close())`)
       : undefined);
   const onEnd = resolved.onEnd;
   try {

@@ -30,15 +30,13 @@ export async function hop(
 ): Promise<RunningServer> {
   let forward: (() => Client<typeof Lab>['Forward']) | undefined;
   const service = createLabService(name, seen, nextPort === undefined ? undefined : () => forward!());
-  const module = defineModule<Record<string, never>>({
+  const module = defineModule({
     name: `lab-${name}`,
-    config: clientsSchema([nextClient]) as never,
+    clients: [nextClient],
     services: [service],
-    register(container, config) {
-      registerClients(container, config, [nextClient]);
+    register(container) {
       forward = () => resolve(container, nextClient.token).Forward;
     },
-    dispose: closeClients,
   });
   const target = nextPort === undefined ? '127.0.0.1:1' : `127.0.0.1:${nextPort}`;
   return startServer({
@@ -48,7 +46,7 @@ export async function hop(
   });
 }
 
-/** Clients in a container outside any server, as a caller process has, from a `clients` config. */
+/** Clients in a container outside any server, as a caller process has, from a `clients` config (the `registerClients` escape hatch). */
 export function connect(declarations: ClientDeclaration[], clients: object, options: RegisterClientsOptions = {}, extra: object = {}) {
   const container = new Container();
   const config = loadConfig({ ...serverConfigSchema, ...clientsSchema(declarations) }, { argv: [], env: {}, configDir: configDir({ clients, ...extra }) });

@@ -1,13 +1,23 @@
 import type { Container } from 'inversify';
 import type { Schema } from 'convict';
+import type { ClientInterceptor } from './client-interceptor';
 import type { ServerInterceptor } from './interceptor';
+import type { ModuleClient } from './module-client';
 
 /**
  * What an app contributes to a server: its config keys, its `@Service`
- * classes, its own bindings and interceptors. Several modules share one server.
+ * classes, the clients it injects, its own bindings and interceptors. Several
+ * modules share one server.
  *
  * @example
  * export const greeterModule = defineModule({ name: 'greeter', services: [GreeterService] });
+ * export const frontdeskModule = defineModule<FrontdeskConfig>({
+ *   name: 'frontdesk',
+ *   config: frontdeskConfigSchema,
+ *   clients: [greeterClient], // adds clients.greeter to the config; inject greeterClient.token
+ *   services: [FrontdeskService],
+ *   register: (container, config) => bindValue(container, FrontdeskConfigToken, config.frontdesk),
+ * });
  */
 export interface AppModule<C = unknown> {
   readonly name: string;
@@ -15,6 +25,21 @@ export interface AppModule<C = unknown> {
   readonly config?: Schema<C>;
   /** The `@Service` classes this module serves. */
   readonly services: readonly (new (...args: never[]) => object)[];
+  /**
+   * The clients this module injects (`defineClient` of `@switchboard/client`).
+   * Each adds its `clients.<name>` keys to the config, is opened after the
+   * config is validated and before `register`, bound to its token, and closed
+   * after the server has stopped and every `dispose` has run. Modules may
+   * declare the same client: it is opened once, and clients to the same
+   * target share a channel across modules.
+   */
+  readonly clients?: readonly ModuleClient[];
+  /**
+   * Client interceptors the config may name, in `clientInterceptors` (every
+   * client) and `clients.<name>.interceptors`. Names are shared by all the
+   * server's modules; one name given two different interceptors is an error.
+   */
+  readonly clientInterceptors?: Readonly<Record<string, ClientInterceptor>>;
   /**
    * Interceptors for the calls of this module's services only, after the
    * server's global ones and before each service's and method's own. Called
@@ -36,13 +61,16 @@ export interface AppModule<C = unknown> {
    * Such a module serves no services.
    */
   readonly perDeployment?: boolean;
-  /** Binds the module's own tokens. `config` is the whole validated configuration. */
+  /**
+   * Binds the module's own tokens, with the module's clients already bound.
+   * `config` is the whole validated configuration, typed as the module's own keys.
+   */
   register?(container: Container, config: C): void;
   /** Runs once the server listens, with the address it is bound to (e.g. to register it for discovery). */
   started?(container: Container, address: { host: string; port: number }): void | Promise<void>;
   /** Runs when a shutdown begins, before the grace period (e.g. to deregister from discovery). */
   stopping?(container: Container): void | Promise<void>;
-  /** Releases what `register` made (client channels, registrations), after the server has stopped. */
+  /** Releases what `register` made (registrations), after the server has stopped and before the clients close. */
   dispose?(container: Container): void | Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import {
   bindValue,
   createLogger,
   loadConfig,
+  openModuleClients,
   serverConfigSchema,
   type AnyAppModule,
   type ConfigSources,
@@ -76,6 +77,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Bound before modules register, so the clients they make count into the registry the endpoint serves.
   const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
   if (metrics) bindValue(container, MetricsRegistryToken, metrics.registry);
+  // All modules' clients in one pool, before `register` so that a module's bindings may use them.
+  const clients = openModuleClients(options.modules, container, config);
   for (const module of options.modules) {
     module.register?.(container, config);
     for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
@@ -106,6 +109,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await server.shutdown(0);
     await endpoint?.close();
     for (const module of [...options.modules].reverse()) await module.dispose?.(container);
+    clients.close();
     throw error;
   }
   return {
@@ -130,7 +134,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         // After the grace period, so that a scrape during it still sees the calls ending.
         await endpoint?.close();
       }
-      for (const module of [...options.modules].reverse()) await module.dispose?.(container);
+      try {
+        for (const module of [...options.modules].reverse()) await module.dispose?.(container);
+      } finally {
+        // Last, so that calls still ending in the grace period and `dispose` hooks have their clients.
+        clients.close();
+      }
     },
   };
 }
@@ -249,6 +258,10 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
   };
   merge(schema, serverConfigSchema, 'server', '');
   merge(schema, metricsConfigSchema, 'server', '');
-  for (const module of modules) merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
+  for (const module of modules) {
+    merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
+    // A client several modules declare is one declaration: its keys are the same nodes, merged as one.
+    for (const client of module.clients ?? []) merge(schema, client.schema as SchemaTree, module.name, '');
+  }
   return schema;
 }
