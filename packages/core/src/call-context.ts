@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { CallerIdentity } from './caller-identity';
 import type { MethodDescriptor } from './method-descriptor';
 
 /**
@@ -27,6 +28,12 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The peer address, `ipv4:127.0.0.1:53412`. */
   readonly peer: string;
+  /**
+   * Who is calling: a verified client certificate (mTLS) or bearer token
+   * (`auth.jwt`); `undefined` when neither was presented. Guard methods with
+   * `@Authorize` rather than checking it by hand.
+   */
+  readonly identity: CallerIdentity | undefined;
   /** Sends response headers now; later calls merge until the first message goes out. */
   sendHeader(metadata: grpc.Metadata): void;
   /** Adds trailers to the final status, on success and on error alike. */

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 
 export { Service, UseInterceptors } from './service';
+export { Authorize } from './authorize';
+export type { AuthorizeRule } from './authorize';
+export type { CallerIdentity, CertificateIdentity, TokenIdentity } from './caller-identity';
 export { createToken, inject, bindValue, bindClass, resolve } from './token';
 export type { Token } from './token';
 export { loadProto, PROTO_LOADER_OPTIONS } from './proto';
@@ -49,6 +52,7 @@ export type { SwitchboardErrorCode } from './switchboard-error';
 
 // ---- for extension authors -------------------------------------------------
 export { readService, readInterceptors } from './service';
+export { readAuthorization } from './authorize';
 export { runInCallContext } from './call-scope';
 export { readMessages } from './read-messages';
 export { composeInterceptors } from './compose-interceptors';

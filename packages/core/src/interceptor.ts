@@ -23,6 +23,7 @@ export type ServerNext = (call: InterceptedCall) => AsyncIterable<unknown>;
  * Order: global interceptors (in the order the server was given them: those
  * passed to `startServer`, after the metrics and access-log ones), then the
  * module's (`AppModule.interceptors`, for that module's services only), then
+ * the `@Authorize` guard (see `Authorize`), then
  * the service's (`@UseInterceptors` on the class), then the method's
  * (`@UseInterceptors` on the method), then the handler. Responses, errors
  * and the final status travel back through them in reverse.

@@ -7,3 +7,6 @@ export type { ServerMetrics } from './server-metrics';
 export { metricsConfigSchema } from './metrics-config';
 export type { MetricsConfig } from './metrics-config';
 export { accessLogInterceptor } from './access-log';
+export { createAuthentication } from './auth-interceptor';
+export { authConfigSchema } from './auth-config';
+export type { AuthConfig } from './auth-config';

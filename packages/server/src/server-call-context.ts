@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Code, RpcError, type CallContext, type GrpcServerCall, type MethodDescriptor } from '@switchboard/core';
+import { Code, RpcError, type CallContext, type CallerIdentity, type CertificateIdentity, type GrpcServerCall, type MethodDescriptor } from '@switchboard/core';
 import type { Abortion } from './abortion';
+import { callerIdentity, certificateIdentity, type VerifiedToken } from './auth-identity';
 
 /** How close to the deadline a client's cancel counts as the deadline. */
 const DEADLINE_SLACK_MS = 20;
@@ -21,6 +22,10 @@ export class ServerCallContext implements CallContext, Abortion {
   private listeners: Set<(reason: Error) => void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private trailers: grpc.Metadata | undefined;
+  /** The client certificate's identity: `null` until asked for (most calls never do). */
+  private certificate: CertificateIdentity | undefined | null = null;
+  private token: VerifiedToken | undefined;
+  private caller: CallerIdentity | undefined | null = null;
   private readonly onCancelled = (): void => {
     // The client's own deadline timer resets the stream a moment before ours
     // fires; a cancel at the deadline is the deadline.
@@ -71,6 +76,21 @@ export class ServerCallContext implements CallContext, Abortion {
 
   get peer(): string {
     return this.grpcCall.getPeer();
+  }
+
+  get identity(): CallerIdentity | undefined {
+    if (this.certificate === null) {
+      // grpc-js gives the certificate only when it chained to server.tls.caFile (socket.authorized).
+      const peer = this.grpcCall.getAuthContext().sslPeerCertificate;
+      this.certificate = peer === undefined ? undefined : certificateIdentity(peer);
+    }
+    return (this.caller ??= callerIdentity(this.certificate, this.token));
+  }
+
+  /** Records the bearer token the authentication interceptor verified. */
+  authenticate(token: VerifiedToken): void {
+    this.token = token;
+    this.caller = null;
   }
 
   timeRemaining(): number {

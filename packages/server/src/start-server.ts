@@ -17,6 +17,9 @@ import {
   type ServerInterceptor,
 } from '@switchboard/core';
 import { accessLogInterceptor } from './access-log';
+import { authConfigSchema, type AuthConfig } from './auth-config';
+import { createAuthentication } from './auth-interceptor';
+import { logGuardedMethods } from './auth-guarded';
 import { metricsConfigSchema, type MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
 import { createServerMetrics } from './server-metrics';
@@ -31,7 +34,8 @@ export interface StartOptions {
   /**
    * Process-wide interceptors: they run for every call of every module,
    * outermost first. With `metrics.enabled` the metrics interceptor comes
-   * before them, then (with `log.access.enabled`) the access log. A module's
+   * before them, then (with `log.access.enabled`) the access log, then (with
+   * `auth.jwt`) the bearer-token authentication. A module's
    * own (`AppModule.interceptors`) run only for that module's services, after
    * these and after the process-wide ones modules declare
    * (`AppModule.processInterceptors`); then each service's and method's
@@ -50,7 +54,7 @@ export interface RunningServer {
   readonly address: string;
   /** The port of the metrics endpoint, when `metrics.enabled`. */
   readonly metricsPort?: number;
-  readonly config: Readonly<ServerConfig & MetricsConfig>;
+  readonly config: Readonly<ServerConfig & MetricsConfig & AuthConfig>;
   readonly container: Container;
   readonly server: SwitchboardServer;
   readonly logger: Logger;
@@ -76,6 +80,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   bindValue(container, LoggerToken, logger);
   // Bound before modules register, so the clients they make count into the registry the endpoint serves.
   const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
+  const authentication = createAuthentication(config.auth, logger);
   if (metrics) bindValue(container, MetricsRegistryToken, metrics.registry);
   // All modules' clients in one pool, before `register` so that a module's bindings may use them.
   const clients = openModuleClients(options.modules, container, config);
@@ -91,6 +96,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Outermost, so that they see the status every other interceptor settled on.
       ...(metrics ? [metrics.interceptor] : []),
       ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
+      ...(authentication ? [authentication] : []),
       ...(options.interceptors ?? []),
       ...options.modules.flatMap((module) => module.processInterceptors?.(container) ?? []),
     ],
@@ -99,6 +105,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const interceptors = module.interceptors?.(container) ?? [];
     for (const service of module.services) server.addService(container.get(service), { interceptors });
   }
+  logGuardedMethods(
+    options.modules.flatMap((module) => module.services),
+    { jwt: authentication !== undefined, clientCertificates: config.server.tls.clientAuth !== 'none' },
+    logger,
+  );
   const port = await server.listen();
   let endpoint: MetricsEndpoint | undefined;
   try {
@@ -154,8 +165,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
  * const config = loadServerConfig([ordersModule], { argv: ['--config', 'deploy/prod.json'] });
  * config.server.port; // 50051
  */
-export function loadServerConfig(modules: readonly AnyAppModule[], sources?: ConfigSources): Readonly<ServerConfig & MetricsConfig> {
-  return loadConfig(mergeSchemas(modules), sources) as Readonly<ServerConfig & MetricsConfig>;
+export function loadServerConfig(modules: readonly AnyAppModule[], sources?: ConfigSources): Readonly<ServerConfig & MetricsConfig & AuthConfig> {
+  return loadConfig(mergeSchemas(modules), sources) as Readonly<ServerConfig & MetricsConfig & AuthConfig>;
 }
 
 /**
@@ -258,6 +269,7 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
   };
   merge(schema, serverConfigSchema, 'server', '');
   merge(schema, metricsConfigSchema, 'server', '');
+  merge(schema, authConfigSchema, 'server', '');
   for (const module of modules) {
     merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
     // A client several modules declare is one declaration: its keys are the same nodes, merged as one.

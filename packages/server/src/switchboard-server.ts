@@ -1,6 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { Code, RpcError, SwitchboardError, readInterceptors, readService, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import {
+  Code,
+  RpcError,
+  SwitchboardError,
+  readAuthorization,
+  readInterceptors,
+  readService,
+  type Logger,
+  type ServerConfig,
+  type ServerInterceptor,
+} from '@switchboard/core';
 import { HealthImplementation } from 'grpc-health-check';
 import { guardConnections, http2ServersOf } from './connection-guard';
 import { grpcServerOptions } from './connection-options';
@@ -64,7 +74,8 @@ export class SwitchboardServer {
    * have a handler; a missing one is an error naming the service, the method
    * and the handlers that exist. `options.interceptors` run for this
    * service's calls only, after the global ones and before the service's and
-   * methods' own (`@UseInterceptors`): an app module's interceptors.
+   * methods' own (`@UseInterceptors`): an app module's interceptors. A
+   * method's `@Authorize` guard runs between the two.
    */
   addService(instance: object, options: { readonly interceptors?: readonly ServerInterceptor[] } = {}): void {
     const cls = instance.constructor as new (...args: never[]) => object;
@@ -84,7 +95,13 @@ export class SwitchboardServer {
         );
       }
       implementation[method.name] = adaptHandler(method, (handler as AnyHandler).bind(instance), {
-        interceptors: [...(this.options.interceptors ?? []), ...(options.interceptors ?? []), ...readInterceptors(cls, method.name)],
+        interceptors: [
+          ...(this.options.interceptors ?? []),
+          ...(options.interceptors ?? []),
+          // The @Authorize guard: after global and module interceptors (they see its status), before the service's own.
+          ...readAuthorization(cls, method.name),
+          ...readInterceptors(cls, method.name),
+        ],
         tracker: this.tracker,
         logger: this.options.logger,
         halfCloseSettleMs: this.options.config.halfCloseSettleMs,
