@@ -4,9 +4,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { Container } from 'inversify';
-import { BadRequest, Code, RpcError, codeName, loadConfig, observe, resolve } from '@switchboard/core';
-import { clientsSchema, closeClients, defineClient, registerClients, type Client } from '@switchboard/client';
+import { BadRequest, Code, RpcError, codeName, observe } from '@switchboard/core';
+import { createClient, type Client, type StandaloneClient } from '@switchboard/client';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
 import { greeterModule } from '../../greeter/src/index';
@@ -15,8 +14,6 @@ import { OrderManagement, ordersModule } from '../src/index';
 const NGINX = '/usr/sbin/nginx';
 const TEMPLATE = path.join(__dirname, '../../../deploy/nginx/grpc-proxy.conf.template');
 const PROGRAM = path.join(__dirname, '../dist/client/main.js');
-const viaNginx = defineClient('viaNginx', OrderManagement);
-const viaSlowNginx = defineClient('viaSlowNginx', OrderManagement);
 const tmp = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -124,7 +121,7 @@ const expectCancelled = async (call: Promise<unknown>) => expect((await failure(
 describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
   let fast: Backend[] = [];
   let slow: Backend[] = [];
-  let container: Container | undefined;
+  const clients: StandaloneClient<typeof OrderManagement>[] = [];
   let orders: Client<typeof OrderManagement>;
   let slowOrders: Client<typeof OrderManagement>;
   let proxy: Proxy;
@@ -137,21 +134,17 @@ describe('orders behind nginx (deploy/nginx/grpc-proxy.conf.template)', () => {
     // 3 s: longer than the 300 ms deadline below and the 2 s deadline of the client program.
     slow = await Promise.all([0, 1].map(() => startBackend({ ORDERS_ADD_ORDER_DELAY_MS: '3000' })));
     [proxy, slowProxy] = await Promise.all([startNginx(fast), startNginx(slow)]);
-    const configDir = tmp('clients-nginx-');
-    const client = (target: string) => ({ target: `dns:///${target}`, compression: 'gzip', deadlineMs: 5000 });
-    fs.writeFileSync(
-      path.join(configDir, 'default.json'),
-      JSON.stringify({ clients: { viaNginx: client(proxy.target), viaSlowNginx: client(slowProxy.target) } }),
-    );
-    const decls = [viaNginx, viaSlowNginx];
-    container = new Container();
-    registerClients(container, loadConfig(clientsSchema(decls), { argv: [], env: {}, configDir }), decls);
-    orders = resolve(container, viaNginx.token);
-    slowOrders = resolve(container, viaSlowNginx.token);
+    const client = (target: string) => {
+      const made = createClient(OrderManagement, { target: `dns:///${target}`, compression: 'gzip', deadlineMs: 5000 });
+      clients.push(made);
+      return made;
+    };
+    orders = client(proxy.target);
+    slowOrders = client(slowProxy.target);
   }, 20000);
 
   afterAll(async () => {
-    if (container) closeClients(container);
+    for (const client of clients) client.close();
     await Promise.allSettled(nginxes.map(stopNginx));
     await Promise.allSettled([...fast, ...slow].map((b) => b.running.shutdown(0)));
   });
