@@ -32,6 +32,9 @@ export interface InteropConnection {
 /**
  * Registers the three clients of `config/client/default.json` in a container
  * of their own, all aimed at `target` (`host:port`), and resolves their stubs.
+ * Not a module, and the cases check which clients share a channel, so this
+ * takes the escape hatch (`clientsSchema`, `registerClients`, `closeClients`)
+ * rather than `createClient`, whose clients each have their own channel.
  */
 export function connectInterop(target: string): InteropConnection {
   const config = loadConfig(clientsSchema(DECLARATIONS), { argv: [], env: {}, configDir: CONFIG_DIR });

@@ -33,6 +33,8 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(target ? { orders: { ...config.clients['orders']!, target }, greeter: { ...config.clients['greeter']!, target } } : {}),
     ...(slowTarget ? { slowOrders: { ...config.clients['slowOrders']!, target: slowTarget } } : {}),
   };
+  // A program, not a module, whose clients come from config files and share a
+  // channel (the walkthrough shows it): the registerClients escape hatch.
   const container = new Container();
   const runtime = registerClients(container, { ...config, clients }, declarations);
   try {
