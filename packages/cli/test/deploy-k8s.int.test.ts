@@ -82,7 +82,7 @@ describe('switchboard deploy k8s --config deploy/all-in-one.json --out DIR', () 
       expect.arrayContaining([
         { name: 'SWITCHBOARD_CONFIG_DIR', value: '/etc/switchboard' },
         { name: 'HOST', value: '0.0.0.0' },
-        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'ADVERTISE_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       ]),
     );
     expect(container.command).toEqual(['node', '/app/packages/cli/dist/bin.js', 'start']);

@@ -80,8 +80,8 @@ export function k8sDeployment(source: DeploymentSource, options: K8sOptions): De
                 ...Object.entries(POD_ENVIRONMENT)
                   .filter(([name]) => metrics.enabled || name !== 'METRICS_HOST')
                   .map(([name, value]) => ({ name, value })),
-                // For an app that registers itself (etcdRegistration's advertiseHost): the address other pods reach.
-                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                // resolvers.etcd.advertiseHost, for an app that registers itself in etcd: the address other pods reach.
+                { name: 'ADVERTISE_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               ],
               ports: [
                 { name: 'grpc', containerPort: server.port, protocol: 'TCP' },

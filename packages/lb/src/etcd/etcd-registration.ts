@@ -1,7 +1,8 @@
+import * as net from 'node:net';
 import * as os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Etcd3, Lease } from 'etcd3';
-import { LoggerToken, SwitchboardError, resolve, type AppModule, type Logger } from '@switchboard/core';
+import { LoggerToken, SwitchboardError, resolve, type AppModule, type ConfigSchema, type Logger } from '@switchboard/core';
 import { createEtcdClient, describeEtcdError } from './etcd-client';
 import { readEtcdConfig, type EtcdConfig } from './etcd-config';
 import type { RegisteredEndpoint } from './service-watch';
@@ -21,7 +22,10 @@ export interface EtcdRegistrationOptions {
   /**
    * The host clients should dial. Default: the host the server listens on, or
    * this machine's first non-internal IPv4 address when it listens on all
-   * interfaces (0.0.0.0, ::).
+   * interfaces (0.0.0.0, ::). The config key `resolvers.etcd.advertiseHost`
+   * (environment variable ADVERTISE_HOST), when set, wins over both: the
+   * deployment knows its network (on Kubernetes, the pod IP from the
+   * downward API; see deploy/README.md).
    */
   readonly advertiseHost?: string;
   /**
@@ -30,6 +34,25 @@ export interface EtcdRegistrationOptions {
    */
   readonly deregisterSettleMs?: number;
 }
+
+/** `resolvers.etcd.advertiseHost`, the key {@link etcdRegistration} declares. */
+const advertiseConfigSchema: ConfigSchema<{ resolvers: { etcd: { advertiseHost: string } } }> = {
+  resolvers: {
+    etcd: {
+      advertiseHost: {
+        doc:
+          'The host etcdRegistration registers for clients to dial, e.g. the pod IP on Kubernetes; empty (the default) ' +
+          "registers the server's listening host, or when that is 0.0.0.0 or ::, this machine's first non-internal IPv4 address.",
+        format(value: unknown) {
+          if (value === '' || (typeof value === 'string' && (net.isIP(value) !== 0 || /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(value)))) return;
+          throw new Error('must be an IP address or a host name, without a port, or empty');
+        },
+        default: '',
+        env: 'ADVERTISE_HOST',
+      },
+    },
+  },
+};
 
 /**
  * An app module that registers the server in etcd for `etcd:///` clients.
@@ -50,18 +73,20 @@ export interface EtcdRegistrationOptions {
  */
 export function etcdRegistration(options: EtcdRegistrationOptions = {}): AppModule<unknown> {
   type Container = Parameters<NonNullable<AppModule['started']>>[0];
-  const byContainer = new WeakMap<Container, { config: EtcdConfig; registration?: Registration }>();
+  const byContainer = new WeakMap<Container, { config: EtcdConfig; advertiseHost: string; registration?: Registration }>();
   return {
     name: 'etcd-registration',
+    config: advertiseConfigSchema,
     services: [],
     register(container, config) {
-      byContainer.set(container, { config: readEtcdConfig(config, 'etcdRegistration') });
+      const advertiseHost = (config as { resolvers?: { etcd?: { advertiseHost?: string } } }).resolvers?.etcd?.advertiseHost ?? '';
+      byContainer.set(container, { config: readEtcdConfig(config, 'etcdRegistration'), advertiseHost });
     },
     async started(container, address) {
       const state = byContainer.get(container);
       if (state === undefined) throw new SwitchboardError('SB_ERR_CONFIG', 'etcdRegistration: started before register');
       const names = serviceNames(options, address as { services?: readonly string[] });
-      const host = advertisedHost(options.advertiseHost ?? address.host);
+      const host = advertisedHost(state.advertiseHost || (options.advertiseHost ?? address.host));
       const endpoint: RegisteredEndpoint = {
         address: host.includes(':') ? `[${host}]:${address.port}` : `${host}:${address.port}`,
         weight: options.weight ?? 1,
