@@ -52,4 +52,16 @@ describe('an rpc added to the proto', () => {
     fs.writeFileSync(service, withHandler);
     expect(await build()).toMatchObject({ code: 0, stdout: '' });
   }, 120_000);
+
+  it("fails the app build when a handler's response is not the rpc's response type", async () => {
+    const app = path.join(dir, 'greeter');
+    const service = path.join(app, 'src/greeter-service.ts');
+    const source = fs.readFileSync(service, 'utf8');
+    const wrong = source.replace('Promise<HelloReply>', 'Promise<{ greeting: string }>').replace('{ message: `Hello', '{ greeting: `Hello');
+    expect(wrong).not.toBe(source);
+    fs.writeFileSync(service, wrong);
+    const failed = await run([TSC, '-p', path.join(app, 'tsconfig.json')]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout).toContain("Type '{ greeting: string; }' has no properties in common with type 'HelloReply'");
+  }, 120_000);
 });

@@ -64,6 +64,13 @@ function isServiceDefinition(v: unknown): v is ServiceDefinition {
 
 type Param0<H> = H extends (call: infer C, ...rest: never[]) => unknown ? C : never;
 
+/**
+ * The response of a unary or client-streaming handler type, read from its
+ * callback: grpc-js's ServerUnaryCall and ServerReadableStream never use
+ * their response type, so inferring it from the call gives `unknown`.
+ */
+type CallbackResponse<H> = H extends (call: never, callback: grpc.sendUnaryData<infer Res>) => unknown ? Res : never;
+
 /** The kind of call of one generated grpc-js handler type. */
 export type KindOf<H> =
   Param0<H> extends grpc.ServerDuplexStream<infer _Req, infer _Res>
@@ -80,10 +87,10 @@ export type HandlerFor<H> =
     ? (requests: AsyncIterable<Req>, ctx: CallContext) => AsyncIterable<Res>
     : Param0<H> extends grpc.ServerWritableStream<infer Req, infer Res>
       ? (request: Req, ctx: CallContext) => AsyncIterable<Res>
-      : Param0<H> extends grpc.ServerReadableStream<infer Req, infer Res>
-        ? (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res> | Res
-        : Param0<H> extends grpc.ServerUnaryCall<infer Req, infer Res>
-          ? (request: Req, ctx: CallContext) => Promise<Res> | Res
+      : Param0<H> extends grpc.ServerReadableStream<infer Req, infer _Res>
+        ? (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<CallbackResponse<H>> | CallbackResponse<H>
+        : Param0<H> extends grpc.ServerUnaryCall<infer Req, infer _Res>
+          ? (request: Req, ctx: CallContext) => Promise<CallbackResponse<H>> | CallbackResponse<H>
           : never;
 
 /** The declared keys of a generated interface, without its index signature. */
