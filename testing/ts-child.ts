@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { runProcess, type Finished } from './run-process';
 
@@ -30,4 +31,13 @@ require(process.argv[1]).childMain(JSON.parse(process.argv[2]));
 /** Runs `childMain(arg)` of the TypeScript module `file` in a fresh node process (only PATH in its environment); killed, and rejected, after `timeoutMs`. */
 export function runTsChild(file: string, arg: unknown, timeoutMs = 20_000): Promise<Finished> {
   return runProcess(process.execPath, ['-e', LOADER, file, JSON.stringify(arg)], { timeoutMs, name: path.basename(file) });
+}
+
+/**
+ * Starts `childMain(arg)` of the TypeScript module `file` as {@link runTsChild}
+ * does, and returns the running child (stdout and stderr piped) for the test
+ * to signal and watch. node:cluster workers it forks load the same way.
+ */
+export function spawnTsChild(file: string, arg: unknown, env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '' }): ChildProcess {
+  return spawn(process.execPath, ['-e', LOADER, file, JSON.stringify(arg)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -63,7 +63,10 @@ const advertiseConfigSchema: ConfigSchema<{ resolvers: { etcd: { advertiseHost: 
  * the keys are deleted and the lease revoked, so clients stop calling before
  * the server stops answering; a server that dies without a shutdown drops out
  * when its lease expires (`resolvers.etcd.leaseTtlSec`). If etcd cannot be
- * reached at start, the start fails with the reason.
+ * reached at start, the start fails with the reason. With `server.workers`
+ * above 1 it is a per-deployment module: the primary process registers the
+ * address once, for all the workers, so that a worker that dies and is
+ * replaced never takes the address out of etcd.
  *
  * The configuration must declare `resolvers.etcd`: spread `etcdConfigSchema`
  * into a module's `config`.
@@ -78,6 +81,7 @@ export function etcdRegistration(options: EtcdRegistrationOptions = {}): AppModu
     name: 'etcd-registration',
     config: advertiseConfigSchema,
     services: [],
+    perDeployment: true,
     register(container, config) {
       const advertiseHost = (config as { resolvers?: { etcd?: { advertiseHost?: string } } }).resolvers?.etcd?.advertiseHost ?? '';
       byContainer.set(container, { config: readEtcdConfig(config, 'etcdRegistration'), advertiseHost });
