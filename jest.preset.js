@@ -17,7 +17,7 @@ module.exports = (dir) => ({
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
-    '^@switchboard/(core|server|client|lb|cli)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@switchboard/(core|server|client|lb|cli|testing)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   testTimeout: 20000,
 });

@@ -1,5 +1,7 @@
 export { startServer, runMain, loadServerConfig } from './start-server';
 export type { StartOptions, RunningServer } from './start-server';
+export { override } from './override';
+export type { Override } from './override';
 export { SwitchboardServer } from './switchboard-server';
 export type { SwitchboardServerOptions } from './switchboard-server';
 export { createServerMetrics } from './server-metrics';

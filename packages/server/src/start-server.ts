@@ -23,6 +23,7 @@ import { logGuardedMethods } from './auth-guarded';
 import { metricsConfigSchema, type MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
 import { createServerMetrics } from './server-metrics';
+import { applyOverrides, type Override } from './override';
 import { runPrimary } from './primary';
 import { SwitchboardServer } from './switchboard-server';
 import { followPrimary, workerCount, workerLogger, workerModules } from './workers';
@@ -46,6 +47,13 @@ export interface StartOptions {
   readonly config?: ConfigSources;
   /** Overrides the logger built from config (tests pass a silent one). */
   readonly logger?: Logger;
+  /**
+   * Bindings that replace what modules bound (a test's fakes), each made with
+   * `override(token, value)`. They are applied after every module's
+   * `register` and before any service or interceptor is resolved; a token no
+   * module binds is an error naming it.
+   */
+  readonly overrides?: readonly Override[];
 }
 
 /** A started server and what it was built from. */
@@ -88,6 +96,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     module.register?.(container, config);
     for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
   }
+  applyOverrides(container, options.overrides ?? []);
 
   const server = new SwitchboardServer({
     config: config.server,

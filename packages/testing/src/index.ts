@@ -1,0 +1,10 @@
+export { startTestServer } from './start-test-server';
+export type { TestServer, TestServerOptions } from './start-test-server';
+export type { TestClientOptions } from './test-client';
+export { override } from '@switchboard/server';
+export type { Override } from '@switchboard/server';
+export type { Fault, MethodFault } from './fault';
+export { injectFaults, injectClientFaults } from './inject-faults';
+export type { ClientFaults } from './inject-faults';
+export { LeftOpenError } from './left-open-error';
+export type { OpenChannel } from './open-channels';
