@@ -161,6 +161,18 @@ describe('switchboard deploy k8s on a per-app config with metrics on, to stdout'
   });
 });
 
+describe('switchboard deploy k8s --config deploy/prod.json, the example for Kubernetes', () => {
+  it('passes the Kubernetes API schema, requests CPU for its 2 workers and waits past its 20 s grace', async () => {
+    const run = await switchboard(['deploy', 'k8s', '--config', path.join(ROOT, 'deploy/prod.json')]);
+    expect(run.code).toBe(0);
+    const objects = parseYaml(run.stdout);
+    expect(await schemaErrors(objects)).toEqual([null, null, null, null, null]);
+    const pod = one(objects, 'Deployment', 'prod')['spec'].template.spec;
+    expect(pod.containers[0].resources.requests).toEqual({ cpu: '1', memory: '512Mi' });
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(20 + 5);
+  });
+});
+
 describe('the Kubernetes schema check', () => {
   it('rejects a Deployment whose gRPC probe names its port (the API takes a number there)', async () => {
     const run = await switchboard(['deploy', 'k8s', '--config', ALL_IN_ONE]);

@@ -45,7 +45,8 @@ export function k8sDeployment(source: DeploymentSource, options: K8sOptions): De
   } else {
     // Service "" is the whole server: SERVING once it listens, NOT_SERVING from the start of a
     // shutdown for every service at once, which is what one pod's readiness is. The kubelet stops
-    // liveness probes once a pod is being deleted, so NOT_SERVING during the drain restarts nothing.
+    // liveness probes once a pod is being deleted (kubelet pkg/kubelet/prober/worker.go, "Graceful
+    // shutdown of the pod"), so NOT_SERVING during the drain restarts nothing.
     action = { grpc: { port: server.port, service: '' } };
   }
   const configFile = path.basename(source.file);
