@@ -1,41 +1,49 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { BadRequest, RpcError } from '@switchboard/core';
-import { startServer, type RunningServer } from '@switchboard/server';
+import { BadRequest, Code, RpcError } from '@switchboard/core';
+import { startTestServer, type TestServer } from '@switchboard/testing';
 import pino from 'pino';
-import { OrderManagement, ordersModule, type OrderManagementClient } from '../src/index';
+import { OrderManagement, ordersModule, type OrdersConfig } from '../src/index';
 
-const lines: Record<string, unknown>[] = [];
-const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+type Line = Record<string, unknown>;
+const lines: Line[] = [];
+const watchers = new Set<{ match: (line: Line) => boolean; found: (line: Line) => void }>();
+const logger = pino(
+  { level: 'debug' },
+  {
+    write: (text: string) => {
+      const line = JSON.parse(text) as Line;
+      lines.push(line);
+      for (const watcher of watchers) if (watcher.match(line)) watcher.found(line);
+    },
+  },
+);
 
-async function start(env: Record<string, string> = {}): Promise<{ running: RunningServer; client: OrderManagementClient }> {
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-'));
-  const running = await startServer({ modules: [ordersModule], config: { argv: [], env: { PORT: '0', LOG_ACCESS: 'true', ...env }, configDir }, logger });
-  const Client = grpc.makeClientConstructor(OrderManagement.definition, 'OrderManagement') as unknown as new (
-    address: string,
-    credentials: grpc.ChannelCredentials,
-  ) => OrderManagementClient;
-  return { running, client: new Client(`127.0.0.1:${running.port}`, grpc.credentials.createInsecure()) };
+/** The next log line that `match`es, once it is written. */
+function nextLine(match: (line: Line) => boolean): Promise<Line> {
+  return new Promise((resolve) => {
+    const watcher = {
+      match,
+      found: (line: Line) => {
+        watchers.delete(watcher);
+        resolve(line);
+      },
+    };
+    watchers.add(watcher);
+  });
+}
+
+function start(orders: Partial<OrdersConfig['orders']> = {}): Promise<TestServer> {
+  return startTestServer({ modules: [ordersModule], config: { log: { access: { enabled: true } }, orders }, logger });
 }
 
 describe('the orders app', () => {
-  let running: RunningServer;
-  let client: OrderManagementClient;
-  afterEach(async () => {
-    client.close();
-    await running.shutdown(0);
-  });
+  let server: TestServer;
+  afterEach(() => server.close());
 
   it('adds and gets an order, and logs each call with method, kind, status and duration', async () => {
-    ({ running, client } = await start());
-    const added = await new Promise((resolve, reject) =>
-      client.addOrder({ id: '200', items: ['Pen'], destination: 'Paris', price: 3 }, (e, r) => (e ? reject(e) : resolve(r))),
-    );
-    expect(added).toEqual({ value: 'Order Added: 200' });
-    const order = await new Promise((resolve, reject) => client.getOrder({ value: '200' }, (e, r) => (e ? reject(e) : resolve(r))));
-    expect(order).toMatchObject({ id: '200', items: ['Pen'], destination: 'Paris', price: 3 });
+    server = await start();
+    const client = server.client(OrderManagement);
+    expect(await client.addOrder({ id: '200', items: ['Pen'], destination: 'Paris', price: 3 })).toEqual({ value: 'Order Added: 200' });
+    expect(await client.getOrder({ value: '200' })).toMatchObject({ id: '200', items: ['Pen'], destination: 'Paris', price: 3 });
     const logged = lines.filter((l) => l['msg'] === 'call').map((l) => [l['method'], l['kind'], l['status'], typeof l['ms']]);
     expect(logged).toEqual([
       ['/ecommerce.OrderManagement/addOrder', 'unary', 'OK', 'number'],
@@ -44,32 +52,43 @@ describe('the orders app', () => {
   });
 
   it('rejects order -1 with INVALID_ARGUMENT and a BadRequest violation on ID', async () => {
-    ({ running, client } = await start());
-    const error = await new Promise<grpc.ServiceError>((resolve) => client.addOrder({ id: '-1', description: 'x' }, (e) => resolve(e!)));
-    const rpc = RpcError.from(error);
+    server = await start();
+    const rpc = RpcError.from(
+      await server
+        .client(OrderManagement)
+        .addOrder({ id: '-1', description: 'x' })
+        .catch((e: unknown) => e),
+    );
+    expect(rpc.code).toBe(Code.INVALID_ARGUMENT);
     expect(rpc.rawMessage).toBe('Invalid information received');
     expect(rpc.findDetail(BadRequest)?.field_violations?.[0]).toMatchObject({ field: 'ID', description: 'Order ID received is not valid -1 : x' });
   });
 
   it('ends a slow addOrder with DEADLINE_EXCEEDED at the client deadline (the deadline demo)', async () => {
-    ({ running, client } = await start({ ORDERS_ADD_ORDER_DELAY_MS: '3000' }));
+    server = await start({ addOrderDelayMs: 3000 });
+    const logged = nextLine((l) => l['msg'] === 'call' && l['method'] === '/ecommerce.OrderManagement/addOrder');
     const started = Date.now();
-    const error = await new Promise<grpc.ServiceError>((resolve) => client.addOrder({ id: '300' }, { deadline: Date.now() + 200 }, (e) => resolve(e!)));
-    expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    const error = RpcError.from(
+      await server
+        .client(OrderManagement)
+        .addOrder({ id: '300' }, { deadlineMs: 200 })
+        .catch((e: unknown) => e),
+    );
+    expect(error.code).toBe(Code.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeLessThan(2000);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(lines.filter((l) => l['msg'] === 'call').at(-1)).toMatchObject({ method: '/ecommerce.OrderManagement/addOrder', status: 'DEADLINE_EXCEEDED' });
-    expect(running.server.callsInFlight).toBe(0);
+    expect(await logged).toMatchObject({ method: '/ecommerce.OrderManagement/addOrder', status: 'DEADLINE_EXCEEDED' });
+    // The call leaves the server's count in the same turn as its log line, once the chain's promises have settled.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.running.server.callsInFlight).toBe(0);
   });
 
   it('groups processOrders by destination every three ids and logs each stream message', async () => {
-    ({ running, client } = await start());
-    const call = client.processOrders();
-    const shipments: { id: string; ordersList: { id: string }[] }[] = [];
-    call.on('data', (s: { id: string; ordersList: { id: string }[] }) => shipments.push(s));
-    for (const id of ['102', '103', '104', '105', '106']) call.write({ value: id });
+    server = await start();
+    const call = server.client(OrderManagement).processOrders();
+    for (const id of ['102', '103', '104', '105', '106']) void call.write({ value: id });
     call.end();
-    await new Promise((resolve, reject) => call.on('end', resolve).on('error', reject));
+    const shipments: { id: string; ordersList: { id: string }[] }[] = [];
+    for await (const shipment of call) shipments.push(shipment);
     expect(shipments.map((s) => [s.id, s.ordersList.map((o) => o.id)])).toEqual([
       ['cmb - Mountain View, CA', ['102', '104']],
       ['cmb - San Jose, CA', ['103']],

@@ -12,3 +12,6 @@ export { accessLogInterceptor } from './access-log';
 export { createAuthentication } from './auth-interceptor';
 export { authConfigSchema } from './auth-config';
 export type { AuthConfig } from './auth-config';
+export { serverTracingInterceptor } from './tracing-interceptor';
+export { tracingConfigSchema, TRACING_EXPORTERS } from './tracing-config';
+export type { TracingConfig, TracingExporter } from './tracing-config';

@@ -26,6 +26,9 @@ import { createServerMetrics } from './server-metrics';
 import { applyOverrides, type Override } from './override';
 import { runPrimary } from './primary';
 import { SwitchboardServer } from './switchboard-server';
+import { tracingConfigSchema, type TracingConfig } from './tracing-config';
+import { serverTracingInterceptor } from './tracing-interceptor';
+import { acquireTracingSdk } from './tracing-sdk';
 import { followPrimary, workerCount, workerLogger, workerModules } from './workers';
 
 /** Options of {@link startServer}. */
@@ -34,8 +37,9 @@ export interface StartOptions {
   readonly modules: readonly AnyAppModule[];
   /**
    * Process-wide interceptors: they run for every call of every module,
-   * outermost first. With `metrics.enabled` the metrics interceptor comes
-   * before them, then (with `log.access.enabled`) the access log, then (with
+   * outermost first. With `tracing.enabled` the tracing interceptor comes
+   * before them, then (with `metrics.enabled`) the metrics interceptor, then
+   * (with `log.access.enabled`) the access log, then (with
    * `auth.jwt`) the bearer-token authentication. A module's
    * own (`AppModule.interceptors`) run only for that module's services, after
    * these and after the process-wide ones modules declare
@@ -62,7 +66,7 @@ export interface RunningServer {
   readonly address: string;
   /** The port of the metrics endpoint, when `metrics.enabled`. */
   readonly metricsPort?: number;
-  readonly config: Readonly<ServerConfig & MetricsConfig & AuthConfig>;
+  readonly config: Readonly<ServerConfig & MetricsConfig & AuthConfig & TracingConfig>;
   readonly container: Container;
   readonly server: SwitchboardServer;
   readonly logger: Logger;
@@ -81,6 +85,8 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const config = loadServerConfig(options.modules, options.config);
+  // Before anything listens, so that the first call is traced; released at the end of shutdown.
+  const releaseTracing = config.tracing.enabled ? acquireTracingSdk(config.tracing) : undefined;
   const logger = workerLogger(options.logger ?? createLogger(config));
 
   const container = new Container();
@@ -103,6 +109,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     interceptors: [
       // Outermost, so that they see the status every other interceptor settled on.
+      ...(config.tracing.enabled ? [serverTracingInterceptor()] : []),
       ...(metrics ? [metrics.interceptor] : []),
       ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
       ...(authentication ? [authentication] : []),
@@ -130,6 +137,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await endpoint?.close();
     for (const module of [...options.modules].reverse()) await module.dispose?.(container);
     clients.close();
+    await releaseTracing?.();
     throw error;
   }
   return {
@@ -160,6 +168,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         // Last, so that calls still ending in the grace period and `dispose` hooks have their clients.
         clients.close();
       }
+      // Last: flushes the spans of the calls that ended during the shutdown.
+      await releaseTracing?.();
     },
   };
 }
@@ -174,8 +184,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
  * const config = loadServerConfig([ordersModule], { argv: ['--config', 'deploy/prod.json'] });
  * config.server.port; // 50051
  */
-export function loadServerConfig(modules: readonly AnyAppModule[], sources?: ConfigSources): Readonly<ServerConfig & MetricsConfig & AuthConfig> {
-  return loadConfig(mergeSchemas(modules), sources) as Readonly<ServerConfig & MetricsConfig & AuthConfig>;
+export function loadServerConfig(
+  modules: readonly AnyAppModule[],
+  sources?: ConfigSources,
+): Readonly<ServerConfig & MetricsConfig & AuthConfig & TracingConfig> {
+  return loadConfig(mergeSchemas(modules), sources) as Readonly<ServerConfig & MetricsConfig & AuthConfig & TracingConfig>;
 }
 
 /**
@@ -278,6 +291,7 @@ function mergeSchemas(modules: readonly AnyAppModule[]): Parameters<typeof loadC
   };
   merge(schema, serverConfigSchema, 'server', '');
   merge(schema, metricsConfigSchema, 'server', '');
+  merge(schema, tracingConfigSchema, 'server', '');
   merge(schema, authConfigSchema, 'server', '');
   for (const module of modules) {
     merge(schema, (module.config ?? {}) as SchemaTree, module.name, '');
