@@ -68,7 +68,12 @@ export function openModuleClients(modules: readonly ClientsOfModule[], container
     for (const client of module.clients ?? []) {
       const seen = byName.get(client.name);
       if (seen?.client === client) continue;
-      if (seen) throw new SwitchboardError('SB_ERR_CONFIG', `client '${client.name}' of '${module.name}' is a different declaration from '${seen.module}''s`);
+      if (seen) {
+        throw new SwitchboardError(
+          'SB_ERR_CONFIG',
+          `client '${client.name}' is declared twice, by '${seen.module}' and by '${module.name}': declare it once (defineClient) and list that in both`,
+        );
+      }
       byName.set(client.name, { client, module: module.name });
       byOpener.set(client.open, [...(byOpener.get(client.open) ?? []), client]);
     }
