@@ -10,7 +10,9 @@ import { SwitchboardError } from './switchboard-error';
 /**
  * The options every proto is loaded with. Messages keep the field names as
  * written in the .proto (`ordersList`, `field_violations`); 64-bit integers and
- * enums arrive as strings; unset scalars arrive with their defaults.
+ * enums arrive as strings; unset scalars arrive with their defaults. The one
+ * place these are written: `switchboard gen` derives proto-loader-gen-types'
+ * flags from this object, so generated types describe what is decoded.
  */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
