@@ -20,6 +20,11 @@ export class OrderStore {
     this.orders.set(order.id, order);
   }
 
+  /** Removes an order; false when there was none. */
+  delete(id: string): boolean {
+    return this.orders.delete(id);
+  }
+
   get size(): number {
     return this.orders.size;
   }

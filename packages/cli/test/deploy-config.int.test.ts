@@ -61,7 +61,7 @@ describe('switchboard start --config FILE with an apps key', () => {
     const p = run(['--config', deployCopy('all-in-one.json')], ROOT);
     const { address, services } = await p.listening;
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(services).toEqual(['ecommerce.OrderManagement', 'helloworld.Greeter']);
+    expect(services).toEqual(['ecommerce.OrderManagement', 'ecommerce.OrderAdmin', 'helloworld.Greeter']);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
@@ -90,7 +90,7 @@ describe('switchboard start --config FILE with an apps key', () => {
     fs.mkdirSync(path.join(cwd, 'config'));
     fs.writeFileSync(path.join(cwd, 'config/default.json'), JSON.stringify({ apps: [path.join(ROOT, 'apps/orders')], server: { port: 0 } }));
     const p = run([], cwd);
-    expect((await p.listening).services).toEqual(['ecommerce.OrderManagement']);
+    expect((await p.listening).services).toEqual(['ecommerce.OrderManagement', 'ecommerce.OrderAdmin']);
   });
 
   it('exits 1 naming an app of the apps key that cannot be loaded and the file that names it', async () => {
@@ -129,7 +129,7 @@ describe('switchboard start --config FILE with an apps key', () => {
     const orders = run(['--config', deployCopy('per-app/orders.json')], ROOT);
     const [g, o] = await Promise.all([greeter.listening, orders.listening]);
     expect(g.services).toEqual(['helloworld.Greeter']);
-    expect(o.services).toEqual(['ecommerce.OrderManagement']);
+    expect(o.services).toEqual(['ecommerce.OrderManagement', 'ecommerce.OrderAdmin']);
     expect(g.address).not.toBe(o.address);
   });
 });

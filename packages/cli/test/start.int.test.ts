@@ -42,7 +42,7 @@ describe('switchboard start', () => {
     const p = run(['start', path.join(ROOT, 'apps/orders'), path.join(ROOT, 'apps/greeter')], { PORT: '0' }, true);
     const address = await p.listening;
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(p.out().stdout).toContain('"services":["ecommerce.OrderManagement","helloworld.Greeter"]');
+    expect(p.out().stdout).toContain('"services":["ecommerce.OrderManagement","ecommerce.OrderAdmin","helloworld.Greeter"]');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
