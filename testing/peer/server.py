@@ -316,7 +316,11 @@ class Lab:
     def forward(self, request, context):
         call = Call(context, f"/{LAB}/Forward")
         left = remaining_ms(context)
-        emit("forward", id=request.id, remaining_ms=left, sleep_ms=request.sleep_ms, at_ms=now_ms())
+        # The W3C trace context the caller sent, as received (None when absent): the
+        # last hop of a chain reports which trace it was called in.
+        received = dict(context.invocation_metadata())
+        emit("forward", id=request.id, remaining_ms=left, sleep_ms=request.sleep_ms, at_ms=now_ms(),
+             traceparent=received.get("traceparent"), tracestate=received.get("tracestate"))
         if request.sleep_ms > 0:
             code = call.wait(request.sleep_ms, id=request.id)
             if code is not None:

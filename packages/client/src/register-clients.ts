@@ -18,6 +18,7 @@ import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import { clientMetricsInterceptor } from './client-metrics';
 import type { ClientDeclaration } from './client-declaration';
+import { withClientTracing } from './client-tracing';
 import { createStub, type Client } from './stub';
 
 /** Options of {@link registerClients}. */
@@ -123,7 +124,7 @@ export function openClients(
   // Calls made inside handlers find their incoming call through the call scope.
   enableCallScope();
   const pool = new ChannelPool(clients);
-  const stubs = clients.map((c) => {
+  const stubs = clients.map(withClientTracing).map((c) => {
     const channel = pool.channel(c.name);
     // With channelOverride grpc-js ignores these credentials: the pool's channel carries the client's own (TLS or not).
     const client = new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), { channelOverride: channel });
