@@ -36,14 +36,15 @@ export async function makeIssuer(dir: string, kid = 'test-key'): Promise<TestIss
   };
 }
 
-/** A client certificate signed by the test CA with the given subject and subjectAltName. */
+/** A client certificate signed by the test CA with the given subject and subjectAltName (an openssl extension value). */
 export function clientCertificate(certs: TestCertificates, name: string, subject: string, san: string): { cert: string; key: string } {
   const run = (args: string[]): void => {
     const result = spawnSync('openssl', args, { cwd: certs.dir, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${result.stderr}`);
   };
   run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-  fs.writeFileSync(path.join(certs.dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=clientAuth\n`);
+  // subjectAltName last, so that `san` may be `@section` followed by that section.
+  fs.writeFileSync(path.join(certs.dir, `${name}.ext`), `extendedKeyUsage=clientAuth\nsubjectAltName=${san}\n`);
   run([
     'x509',
     '-req',

@@ -91,6 +91,16 @@ describe('a client certificate (mTLS)', () => {
     await expect(serverStream(client(port, other), { count: 1 })).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 
+  it('keeps a DNS name that holds a comma one name: a forged ", URI:spiffe://…" inside it is no SPIFFE id (CVE-2021-44532)', async () => {
+    const forger = clientCertificate(certs, 'forger', '/CN=forger', '@alt\n[alt]\nDNS.1 = evil.test, URI:spiffe://acme.test/ns/prod/sa/billing');
+    const port = await start('require');
+    expect(identityOf(await unary<EchoReply>(client(port, forger), 'Unary', { message: '' }))).toMatchObject({
+      names: ['CN=forger', 'forger', 'evil.test, URI:spiffe://acme.test/ns/prod/sa/billing'],
+      certificate: { uris: [], dnsNames: ['evil.test, URI:spiffe://acme.test/ns/prod/sa/billing'] },
+    });
+    await expect(serverStream(client(port, forger), { count: 1 })).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+  });
+
   it('gives no identity, with clientAuth request, to a client that sends no certificate', async () => {
     const port = await start('request');
     expect(identityOf(await unary<EchoReply>(client(port), 'Unary', { message: '' }))).toBeNull();
