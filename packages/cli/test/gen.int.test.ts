@@ -111,6 +111,17 @@ describe('switchboard gen', () => {
     expect(result.stderr).toContain(`proto/helloworld.proto:${line(withImport, 'missing/thing.proto')}: import "missing/thing.proto" not found`);
   });
 
+  it('names the file and line of a name declared twice', async () => {
+    const dir = copyApp('greeter');
+    const proto = path.join(dir, 'proto/helloworld.proto');
+    const source = fs.readFileSync(proto, 'utf8');
+    const twice = `${source}\nmessage HelloReply {\n  string other = 1;\n}\n`;
+    fs.writeFileSync(proto, twice);
+    const result = await gen(dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`proto/helloworld.proto:${twice.split('\n').lastIndexOf('message HelloReply {') + 1}: duplicate name 'HelloReply'`);
+  });
+
   it('refuses a folder without protos, naming where it looked', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-gen-empty-'));
     temps.push(dir);

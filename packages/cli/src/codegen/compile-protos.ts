@@ -121,7 +121,9 @@ function checkFile(protoDir: string, file: string, source: string, includeDirs: 
     parsed = protobuf.parse(source, new protobuf.Root(), { keepCase: true, alternateCommentMode: true });
   } catch (cause) {
     const message = (cause as Error).message;
-    const line = /\(line (\d+)\)$/.exec(message)?.[1];
+    const duplicate = /^duplicate name '([^']+)'/.exec(message)?.[1];
+    // protobufjs gives a duplicate no line: the second declaration of the name is the one refused.
+    const line = /\(line (\d+)\)$/.exec(message)?.[1] ?? (duplicate === undefined ? undefined : secondDeclaration(source, duplicate));
     throw new SwitchboardError('SB_ERR_PROTO', `${where}${line === undefined ? '' : `:${line}`}: ${message.replace(/ \(line \d+\)$/, '')}`, { cause });
   }
   for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
@@ -142,6 +144,13 @@ function isBundled(name: string): boolean {
 function resolveImport(target: string, includeDirs: readonly string[]): string | undefined {
   if (path.isAbsolute(target)) return target;
   return includeDirs.map((d) => path.join(d, target)).find((f) => fs.existsSync(f));
+}
+
+/** The line of the second `message|enum|service|rpc <name>` in the source, as a string. */
+function secondDeclaration(source: string, name: string): string | undefined {
+  const pattern = new RegExp(`\\b(?:message|enum|service|rpc)\\s+${escape(name)}\\b`, 'g');
+  const second = [...source.matchAll(pattern)][1];
+  return second === undefined ? undefined : String(source.slice(0, second.index).split('\n').length);
 }
 
 /** The 1-based line of the first match of `pattern`, comments included. */
