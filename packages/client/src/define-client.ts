@@ -1,9 +1,12 @@
 import { createToken, type ServiceDescriptor } from '@switchboard/core';
-import { etcdConfigSchema } from '@switchboard/lb';
+import { etcdConfigSchema, lookasideConfigSchema } from '@switchboard/lb';
 import { clientConfigSchema, clientDefaultsSchema, clientInterceptorsSchema } from './client-config';
 import type { ClientDeclaration } from './client-declaration';
 import type { Client } from './stub';
 import { openDeclaredClients } from './register-clients';
+
+/** `resolvers.etcd` and `resolvers.lookaside`, one object shared by every client's schema. */
+const RESOLVERS_SCHEMA = { ...etcdConfigSchema.resolvers, ...lookasideConfigSchema.resolvers };
 
 /**
  * Declares a client once, named as its config key (`clients.<name>`); a
@@ -36,7 +39,7 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
     token: createToken<Client<S>>(`clients/${name}`),
     open: openDeclaredClients,
     schema: {
-      resolvers: etcdConfigSchema.resolvers,
+      resolvers: RESOLVERS_SCHEMA,
       clientDefaults: clientDefaultsSchema,
       clientInterceptors: clientInterceptorsSchema,
       clients: { [name]: clientConfigSchema(service, defaults) },
@@ -52,7 +55,7 @@ export function defineClient<S extends ServiceDescriptor<unknown, unknown>>(
 export function clientsSchema(declarations: readonly ClientDeclaration[]): ClientDeclaration['schema'] {
   const clients = Object.assign({}, ...declarations.map((d) => (d.schema as unknown as { clients: object }).clients)) as object;
   return {
-    resolvers: etcdConfigSchema.resolvers,
+    resolvers: RESOLVERS_SCHEMA,
     clientDefaults: clientDefaultsSchema,
     clientInterceptors: clientInterceptorsSchema,
     clients,

@@ -13,7 +13,7 @@ import {
   type OpenModuleClients,
   type ServiceDescriptor,
 } from '@switchboard/core';
-import { installLb, registerEtcdResolver, type EtcdConfig } from '@switchboard/lb';
+import { installLb, registerEtcdResolver, registerLookasideResolver, type EtcdConfig, type LookasideConfig } from '@switchboard/lb';
 import { ChannelPool, type PooledClient } from './channel-pool';
 import { crossCheck, type ClientConfig } from './client-config';
 import { clientMetricsInterceptor } from './client-metrics';
@@ -45,7 +45,7 @@ export interface ClientsConfig {
   readonly clientDefaults?: object;
   /** Named interceptors of every client, after `options.interceptors` and before each client's own. */
   readonly clientInterceptors?: readonly string[];
-  readonly resolvers?: { readonly etcd?: EtcdConfig };
+  readonly resolvers?: { readonly etcd?: EtcdConfig; readonly lookaside?: LookasideConfig };
 }
 
 /**
@@ -67,6 +67,7 @@ export function registerClients(
   options: RegisterClientsOptions = {},
 ): ClientRuntime {
   if (config.resolvers?.etcd) useEtcd(config.resolvers.etcd);
+  if (config.resolvers?.lookaside) useLookaside(config.resolvers.lookaside);
   const named = options.named ?? {};
   const problems: string[] = [];
   const unknownName = (path: string, name: string): string =>
@@ -134,6 +135,16 @@ export function openClients(
 }
 
 let etcdInUse: string | undefined;
+
+let lookasideInUse = JSON.stringify({ caFile: '', certFile: '', keyFile: '', serverName: '' });
+
+/** Speaks TLS to lookaside balancers when `resolvers.lookaside.tls` says so (plaintext is installLb's default). */
+function useLookaside(lookaside: LookasideConfig): void {
+  const key = JSON.stringify(lookaside.tls);
+  if (key === lookasideInUse) return;
+  lookasideInUse = key;
+  registerLookasideResolver({ tls: lookaside.tls });
+}
 
 /** Points the `etcd` scheme at the configured registry, once per distinct configuration. */
 function useEtcd(etcd: EtcdConfig): void {

@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { SwitchboardError } from './switchboard-error';
 
@@ -43,6 +44,47 @@ export function readKeyPair(at: string, files: { certFile: string; keyFile: stri
     throw configError(`${at}.keyFile: the key in ${files.keyFile} does not match the certificate in ${files.certFile} (${at}.certFile)`);
   }
   return { cert, key };
+}
+
+/** A client's TLS as config gives it: PEM files by path, empty for none. */
+export interface ClientTlsFiles {
+  /** What the server's certificate must chain to; empty trusts the system's roots. */
+  readonly caFile: string;
+  /** A client certificate (mTLS), with keyFile. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The name the server's certificate must carry, and the :authority sent, instead of the target's host. */
+  readonly serverName: string;
+}
+
+/** What a channel is made with for a client's {@link ClientTlsFiles}. @internal */
+export interface ChannelSecurity {
+  readonly credentials: grpc.ChannelCredentials;
+  /** Channel options for `serverName`. */
+  readonly options: grpc.ChannelOptions;
+}
+
+/**
+ * The credentials of a channel whose TLS config section is `at`
+ * (`clients.orders.tls`): plaintext when every key is empty, else TLS (with a
+ * client certificate when certFile and keyFile are set). Every file is read
+ * and checked here, before a channel exists, with errors as
+ * {@link readCertificate}'s. @internal
+ */
+export function channelSecurity(at: string, tls: ClientTlsFiles, now: Date = new Date()): ChannelSecurity {
+  if (tls.caFile === '' && tls.certFile === '' && tls.keyFile === '' && tls.serverName === '') {
+    return { credentials: grpc.credentials.createInsecure(), options: {} };
+  }
+  if ((tls.certFile === '') !== (tls.keyFile === '')) {
+    const [set, unset] = tls.certFile === '' ? ['keyFile', 'certFile'] : ['certFile', 'keyFile'];
+    throw configError(`${at}.${unset}: required when ${set} is set`);
+  }
+  const ca = tls.caFile === '' ? null : readCertificate(`${at}.caFile`, tls.caFile, now).pem;
+  const pair = tls.certFile === '' ? undefined : readKeyPair(at, tls, now);
+  // grpc-js checks the server's certificate against, and sends as :authority, these names when set.
+  const options: grpc.ChannelOptions =
+    tls.serverName === '' ? {} : { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName };
+  return { credentials: grpc.credentials.createSsl(ca, pair?.key ?? null, pair?.cert ?? null), options };
 }
 
 function readPem(path: string, file: string): Buffer {

@@ -12,9 +12,18 @@ export {
   lookasideModule,
   registerLookasideResolver,
   lookasideReporter,
+  lookasideConfigSchema,
   Lookaside,
 } from './lookaside/index';
-export type { LookasideBalancerOptions, LookasideResolverOptions, LookasideReporterOptions, PickRequest, PickResponse, LoadReport } from './lookaside/index';
+export type {
+  LookasideBalancerOptions,
+  LookasideConfig,
+  LookasideResolverOptions,
+  LookasideReporterOptions,
+  PickRequest,
+  PickResponse,
+  LoadReport,
+} from './lookaside/index';
 
 // ---- for extension authors -------------------------------------------------
 export { endpointAttributes } from './endpoint-attributes';

@@ -7,3 +7,5 @@ export { lookasideReporter } from './load-reporter';
 export type { LookasideReporterOptions } from './load-reporter';
 export { Lookaside } from './lookaside-proto';
 export type { PickRequest, PickResponse, LoadReport } from './lookaside-proto';
+export { lookasideConfigSchema } from './lookaside-config';
+export type { LookasideConfig } from './lookaside-config';

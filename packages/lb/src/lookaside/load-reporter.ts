@@ -1,4 +1,5 @@
-import { LoggerToken, resolve, type AppModule, type ServerInterceptor } from '@switchboard/core';
+import { LoggerToken, channelSecurity, resolve, type AppModule, type ChannelSecurity, type ClientTlsFiles, type ServerInterceptor } from '@switchboard/core';
+import { lookasideConfigSchema, type LookasideConfig } from './lookaside-config';
 import { advertisedHost } from '../etcd/etcd-registration';
 import { lookasideClient, unary, type LookasideClient } from './lookaside-proto';
 
@@ -10,6 +11,8 @@ export interface LookasideReporterOptions {
   readonly intervalMs?: number;
   /** The host the balancer should hand out; as `etcdRegistration`'s `advertiseHost`. */
   readonly advertiseHost?: string;
+  /** TLS to the balancer; by default `resolvers.lookaside.tls` from config (which this module declares). */
+  readonly tls?: ClientTlsFiles;
 }
 
 type Container = Parameters<NonNullable<AppModule['started']>>[0];
@@ -28,8 +31,9 @@ interface State {
  * server listens they are reported every `intervalMs` under the address the
  * server is registered with.
  */
-export function lookasideReporter(options: LookasideReporterOptions): AppModule<unknown> {
+export function lookasideReporter(options: LookasideReporterOptions): AppModule<{ resolvers: { lookaside: LookasideConfig } }> {
   const states = new WeakMap<Container, State>();
+  const securities = new WeakMap<Container, ChannelSecurity>();
   const stop = (container: Container) => {
     const state = states.get(container);
     clearInterval(state?.timer);
@@ -38,7 +42,11 @@ export function lookasideReporter(options: LookasideReporterOptions): AppModule<
   };
   return {
     name: 'lookaside-reporter',
+    config: lookasideConfigSchema,
     services: [],
+    register(container, config) {
+      securities.set(container, channelSecurity('resolvers.lookaside.tls', options.tls ?? config.resolvers.lookaside.tls));
+    },
     // Every call of the process counts towards its load, whichever module serves it.
     processInterceptors(container) {
       const state: State = { inflight: 0, latencyMs: 0 };
@@ -61,7 +69,7 @@ export function lookasideReporter(options: LookasideReporterOptions): AppModule<
       const h = advertisedHost(options.advertiseHost ?? host);
       const address = h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
       const logger = container.isBound(LoggerToken.id) ? resolve(container, LoggerToken) : undefined;
-      const client = lookasideClient(options.balancer);
+      const client = lookasideClient(options.balancer, securities.get(container));
       state.client = client;
       const send = () =>
         unary(client.Report, client, { address, inflight: state.inflight, latency_ms: state.latencyMs }, 1000).catch((error: unknown) =>

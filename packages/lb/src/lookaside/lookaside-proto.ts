@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto, serviceDescriptor } from '@switchboard/core';
+import { loadProto, serviceDescriptor, type ChannelSecurity } from '@switchboard/core';
 
 export interface PickRequest {
   service: string;
@@ -33,10 +33,10 @@ export type LookasideClient = grpc.Client & {
 
 let constructor: grpc.ServiceClientConstructor | undefined;
 
-/** A client of the balancer at `address` (`host:port`). @internal */
-export function lookasideClient(address: string): LookasideClient {
+/** A client of the balancer at `address` (`host:port`), plaintext unless `security` says otherwise. @internal */
+export function lookasideClient(address: string, security?: ChannelSecurity): LookasideClient {
   constructor ??= grpc.makeClientConstructor(Lookaside.definition, 'Lookaside');
-  return new constructor(address, grpc.credentials.createInsecure()) as unknown as LookasideClient;
+  return new constructor(address, security?.credentials ?? grpc.credentials.createInsecure(), security?.options ?? {}) as unknown as LookasideClient;
 }
 
 /** One unary call as a promise, bounded by `timeoutMs`. @internal */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { channelSecurity, type ClientTlsFiles } from '@switchboard/core';
 import { registerResolver } from '../resolvers/register-resolver';
 import { lookasideClient, unary } from './lookaside-proto';
 
@@ -10,6 +11,8 @@ export interface LookasideResolverOptions {
   readonly pickIntervalMs?: number;
   /** Bound on each question to the balancer; default 1000 ms. */
   readonly timeoutMs?: number;
+  /** TLS to the balancer (`resolvers.lookaside.tls`); plaintext when absent or all empty. */
+  readonly tls?: ClientTlsFiles;
 }
 
 /**
@@ -24,10 +27,12 @@ export interface LookasideResolverOptions {
 export function registerLookasideResolver(options: LookasideResolverOptions = {}): void {
   const intervalMs = options.pickIntervalMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? 1000;
+  // The files are checked now, with the config, rather than at the first lookaside target.
+  const security = options.tls && channelSecurity('resolvers.lookaside.tls', options.tls);
   registerResolver('lookaside', (target) => {
     const service = target.path.replace(/^\/+|\/+$/g, '');
     const balancer = target.authority || options.balancer;
-    const client = balancer ? lookasideClient(balancer) : undefined;
+    const client = balancer ? lookasideClient(balancer, security) : undefined;
     const pick = async (): Promise<string> => {
       if (client === undefined) throw new Error('no balancer: use lookaside://host:port/<service> or registerLookasideResolver({ balancer })');
       if (service === '') throw new Error('no service named: the target must be lookaside://host:port/<service full name>');
