@@ -36,8 +36,8 @@ export async function makeIssuer(dir: string, kid = 'test-key'): Promise<TestIss
   };
 }
 
-/** A client certificate signed by the test CA with the given subject and subjectAltName (an openssl extension value). */
-export function clientCertificate(certs: TestCertificates, name: string, subject: string, san: string): { cert: string; key: string } {
+/** A client certificate signed by the test CA (or `other-ca`) with the given subject and subjectAltName (an openssl extension value). */
+export function clientCertificate(certs: TestCertificates, name: string, subject: string, san: string, ca = 'ca'): { cert: string; key: string } {
   const run = (args: string[]): void => {
     const result = spawnSync('openssl', args, { cwd: certs.dir, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${result.stderr}`);
@@ -51,9 +51,9 @@ export function clientCertificate(certs: TestCertificates, name: string, subject
     '-in',
     `${name}.csr`,
     '-CA',
-    'ca.pem',
+    `${ca}.pem`,
     '-CAkey',
-    'ca.key',
+    `${ca}.key`,
     '-CAcreateserial',
     '-days',
     '2',

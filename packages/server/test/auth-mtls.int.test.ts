@@ -107,6 +107,13 @@ describe('a client certificate (mTLS)', () => {
     await expect(serverStream(client(port), { count: 1 })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });
 
+  it('gives no identity, with clientAuth request, to a certificate from another CA, whatever names it holds', async () => {
+    const stranger = clientCertificate(certs, 'stranger', '/O=Acme/CN=billing', 'URI:spiffe://acme.test/ns/prod/sa/billing', 'other-ca');
+    const port = await start('request');
+    expect(identityOf(await unary<EchoReply>(client(port, stranger), 'Unary', { message: '' }))).toBeNull();
+    await expect(serverStream(client(port, stranger), { count: 1 })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  });
+
   it('gives an identity, with clientAuth request, to a client that sends one', async () => {
     const port = await start('request');
     expect(identityOf(await unary<EchoReply>(client(port, billing), 'Unary', { message: '' }))).toMatchObject({ subject: 'O=Acme,CN=billing' });
