@@ -188,6 +188,20 @@ describe('server.workers: 2', () => {
     expect(d.lines().filter((l) => l.msg === 'second signal: stopping now; calls in flight end with UNAVAILABLE')).toHaveLength(2);
   });
 
+  it('serves the metrics of both workers summed, from the primary, on the one metrics port', async () => {
+    const d = await serve(2, { metrics: { enabled: true, port: 0 } });
+    const byWorker = await connectionsTo(d, [1, 2]);
+    const calls = d.lines().filter((l) => l.msg === 'call' && l['method'] === '/helloworld.Greeter/SayHello').length;
+    const metricsPort = Number(d.lines().find((l) => l.msg === 'workers listening')?.['metricsPort']);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const handled = text
+      .split('\n')
+      .find((l) => l.startsWith('grpc_server_handled_total{') && l.includes('grpc_method="SayHello"') && l.includes('grpc_code="OK"'));
+    expect(Number(handled?.split(' ').at(-1))).toBe(calls);
+    expect(d.lines().filter((l) => l.msg === 'listening')).toHaveLength(2);
+    for (const s of byWorker.values()) s.close();
+  });
+
   it('gives up with exit 1 when workers keep dying (5 within a minute), stopping the rest', async () => {
     const d = await serve(2);
     for (let killed = 0; killed < 5; killed++) {

@@ -1,7 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { Container } from 'inversify';
 import { LoggerToken, ServerConfigToken, bindValue, type AnyAppModule, type Logger, type ServerConfig } from '@switchboard/core';
-import { isListeningMessage, type SignalMessage } from './workers';
+import type { MetricsConfig } from './metrics-config';
+import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
+import { WorkersRegistry, isListeningMessage, type SignalMessage } from './workers';
 
 /**
  * A crash loop ends the deployment: this many unexpected worker exits within
@@ -17,7 +19,7 @@ export interface PrimaryOptions {
   /** How many workers to keep running (2 or more). */
   readonly workers: number;
   /** The whole validated configuration (every module's keys too). */
-  readonly config: Readonly<ServerConfig>;
+  readonly config: Readonly<ServerConfig & MetricsConfig>;
   /** The modules; the primary runs the hooks of the per-deployment ones (`AppModule.perDeployment`). */
   readonly modules: readonly AnyAppModule[];
   readonly logger: Logger;
@@ -26,7 +28,8 @@ export interface PrimaryOptions {
 /**
  * The primary of `server.workers` above 1: forks the workers (node:cluster;
  * each runs runMain and serves the same port, the primary handing out
- * connections), replaces a worker that exits unasked, runs the per-deployment
+ * connections), replaces a worker that exits unasked, serves the metrics of
+ * all workers summed (with `metrics.enabled`) and runs the per-deployment
  * modules once all workers listen, and on SIGTERM or SIGINT forwards each
  * signal to every worker, exiting once they are all gone: 0 after a drain, 1
  * after a second signal (or a worker that failed), 130 at once on a third
@@ -53,6 +56,7 @@ class Primary {
   /** Set once the shutdown has begun; resolves when the per-deployment `stopping` hooks are done. */
   private stopped: Promise<void> | undefined;
   private hooksDone = false;
+  private metrics: MetricsEndpoint | undefined;
 
   constructor(private readonly options: PrimaryOptions) {
     this.perDeployment = options.modules.filter((m) => m.perDeployment === true);
@@ -89,14 +93,16 @@ class Primary {
   private async runStarted(port: number): Promise<void> {
     const { host } = this.options.config.server;
     try {
+      if (this.options.config.metrics.enabled) this.metrics = await serveMetrics(new WorkersRegistry(), this.options.config.metrics);
       for (const module of this.perDeployment) await module.started?.(this.container, { host, port });
     } catch (error) {
-      this.options.logger.error({ err: error }, 'a per-deployment module failed to start; stopping the workers');
+      this.options.logger.error({ err: error }, 'the metrics endpoint or a per-deployment module failed to start; stopping the workers');
       this.exitCode = 1;
       this.shutdown();
       return;
     }
-    this.options.logger.info({ address: `${host}:${port}`, workers: this.options.workers }, 'workers listening');
+    const metricsPort = this.metrics ? { metricsPort: this.metrics.port } : {};
+    this.options.logger.info({ address: `${host}:${port}`, workers: this.options.workers, ...metricsPort }, 'workers listening');
   }
 
   private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
@@ -170,6 +176,7 @@ class Primary {
 
   private async finish(): Promise<void> {
     if (!this.hooksDone) return;
+    await this.metrics?.close();
     for (const module of [...this.perDeployment].reverse()) {
       try {
         await module.dispose?.(this.container);

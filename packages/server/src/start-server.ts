@@ -29,7 +29,7 @@ import { SwitchboardServer } from './switchboard-server';
 import { tracingConfigSchema, type TracingConfig } from './tracing-config';
 import { serverTracingInterceptor } from './tracing-interceptor';
 import { acquireTracingSdk } from './tracing-sdk';
-import { followPrimary, workerCount, workerLogger, workerModules } from './workers';
+import { followPrimary, shareMetricsWithPrimary, workerCount, workerLogger, workerModules } from './workers';
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -129,7 +129,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const port = await server.listen();
   let endpoint: MetricsEndpoint | undefined;
   try {
-    if (metrics) endpoint = await serveMetrics(metrics.registry, config.metrics);
+    // A worker's metrics are served by its primary, summed over the workers.
+    if (metrics && cluster.isWorker) shareMetricsWithPrimary(metrics.registry);
+    else if (metrics) endpoint = await serveMetrics(metrics.registry, config.metrics);
     for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
   } catch (error) {
     // A server nobody can reach to stop must not stay behind.

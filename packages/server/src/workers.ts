@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import * as os from 'node:os';
 import type { AnyAppModule, Logger } from '@switchboard/core';
+import { AggregatorRegistry, type PrometheusContentType, type Registry } from 'prom-client';
 
 /** The number of worker processes `server.workers` stands for. */
 export function workerCount(workers: number | 'auto'): number {
@@ -74,4 +75,22 @@ export function followPrimary(options: FollowOptions): { listening(port: number)
       if (process.connected) process.send?.({ switchboard: 'listening', port } satisfies ListeningMessage);
     },
   };
+}
+
+/**
+ * In a worker: hands `registry` to the primary, which serves the metrics of
+ * every worker summed (prom-client's cluster aggregation) on the one metrics
+ * port, instead of each worker binding it. @internal
+ */
+export function shareMetricsWithPrimary(registry: Registry): void {
+  // Constructing one installs the worker's answer to the primary's requests.
+  new AggregatorRegistry<PrometheusContentType>();
+  AggregatorRegistry.setRegistries([registry]);
+}
+
+/** In the primary: a registry whose `metrics()` are every worker's, summed. @internal */
+export class WorkersRegistry extends AggregatorRegistry<PrometheusContentType> {
+  override metrics(): Promise<string> {
+    return this.clusterMetrics();
+  }
 }
