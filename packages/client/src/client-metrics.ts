@@ -8,29 +8,25 @@ import {
   type ClientInterceptor,
   type MethodDescriptor,
   type MetricsRegistry,
-  type OutgoingCall,
 } from '@switchboard/core';
 import { Counter, Histogram } from 'prom-client';
 
 type MethodLabel = 'grpc_type' | 'grpc_service' | 'grpc_method';
 const METHOD_LABELS: readonly MethodLabel[] = ['grpc_type', 'grpc_service', 'grpc_method'];
 
-/** The instruments of one method, with its labels bound once: `labels()` per call costs a key built from every label. */
-interface MethodInstruments {
-  readonly started: Counter.Internal;
-  readonly received: Counter.Internal;
-  readonly sent: Counter.Internal;
-  readonly handling: Histogram.Internal<MethodLabel>;
-  /** `grpc_client_handled_total` by status code, bound on first use. */
-  readonly handled: Map<Code, Counter.Internal>;
+/**
+ * One method's counts since the last scrape. Counting is a field increment:
+ * prom-client's `inc()` builds and looks up a key from every label on each
+ * call (`labels()` only binds them); the counters take the counts when scraped.
+ */
+interface MethodCounts {
   readonly labels: Readonly<Record<MethodLabel, string>>;
-}
-
-interface CallRecord {
-  readonly instruments: MethodInstruments;
-  readonly begin: number;
-  /** The consumer stopped reading before the call ended: the call is cancelled on the wire. */
-  stoppedEarly: boolean;
+  readonly handling: Histogram.Internal<MethodLabel>;
+  started: number;
+  received: number;
+  sent: number;
+  /** Calls handled, by status code. */
+  readonly handled: number[];
 }
 
 /** One interceptor per registry: every client counting into it shares the same metrics, registered once. */
@@ -64,20 +60,46 @@ export function clientMetricsInterceptor(registry: MetricsRegistry): ClientInter
 }
 
 function createInterceptor(registry: MetricsRegistry): ClientInterceptor {
+  const methods: MethodCounts[] = [];
   const register = <M extends object>(metric: M): M => {
     registry.registerMetric(metric);
     return metric;
   };
-  const methodCounter = (name: string, help: string): Counter<MethodLabel> => register(new Counter({ name, help, labelNames: METHOD_LABELS, registers: [] }));
-  const started = methodCounter('grpc_client_started_total', 'Total number of RPCs started on the client.');
-  const received = methodCounter('grpc_client_msg_received_total', 'Total number of RPC stream messages received by the client.');
-  const sent = methodCounter('grpc_client_msg_sent_total', 'Total number of gRPC stream messages sent by the client.');
-  const handled = register(
+  /** A counter that takes `field` of every method's counts when scraped. */
+  const methodCounter = (name: string, help: string, field: 'started' | 'received' | 'sent'): void =>
+    void register(
+      new Counter({
+        name,
+        help,
+        labelNames: METHOD_LABELS,
+        registers: [],
+        collect() {
+          for (const counts of methods) {
+            if (counts[field] === 0) continue;
+            this.inc(counts.labels, counts[field]);
+            counts[field] = 0;
+          }
+        },
+      }),
+    );
+  methodCounter('grpc_client_started_total', 'Total number of RPCs started on the client.', 'started');
+  methodCounter('grpc_client_msg_received_total', 'Total number of RPC stream messages received by the client.', 'received');
+  methodCounter('grpc_client_msg_sent_total', 'Total number of gRPC stream messages sent by the client.', 'sent');
+  register(
     new Counter({
       name: 'grpc_client_handled_total',
       help: 'Total number of RPCs completed by the client, regardless of success or failure.',
       labelNames: [...METHOD_LABELS, 'grpc_code'],
       registers: [],
+      collect() {
+        for (const counts of methods) {
+          counts.handled.forEach((count, code) => {
+            if (count === 0) return;
+            this.inc({ ...counts.labels, grpc_code: grpcCodeLabel(code) }, count);
+            counts.handled[code] = 0;
+          });
+        }
+      },
     }),
   );
   const handling = register(
@@ -90,59 +112,48 @@ function createInterceptor(registry: MetricsRegistry): ClientInterceptor {
     }),
   );
 
-  const byMethod = new WeakMap<MethodDescriptor, MethodInstruments>();
-  const instrumentsOf = (method: MethodDescriptor): MethodInstruments => {
+  const byMethod = new WeakMap<MethodDescriptor, MethodCounts>();
+  const countsOf = (method: MethodDescriptor): MethodCounts => {
     let found = byMethod.get(method);
     if (found === undefined) {
       const labels = { grpc_type: grpcTypeLabel(method.kind), grpc_service: method.service, grpc_method: method.name };
-      found = {
-        started: started.labels(labels),
-        received: received.labels(labels),
-        sent: sent.labels(labels),
-        handling: handling.labels(labels),
-        handled: new Map(),
-        labels,
-      };
+      found = { labels, handling: handling.labels(labels), started: 0, received: 0, sent: 0, handled: [] };
       byMethod.set(method, found);
+      methods.push(found);
     }
     return found;
   };
 
-  const calls = new WeakMap<OutgoingCall, CallRecord>();
-  const observing = observeClient({
-    onStart(call) {
-      const instruments = instrumentsOf(call.method);
-      instruments.started.inc();
-      calls.set(call, { instruments, begin: performance.now(), stoppedEarly: false });
-    },
-    onRequest(_message, call) {
-      calls.get(call)?.instruments.sent.inc();
-    },
-    onResponse(_message, call) {
-      calls.get(call)?.instruments.received.inc();
-    },
-    onEnd(call, error) {
-      const record = calls.get(call);
-      if (record === undefined) return;
-      const { instruments } = record;
-      const code = error !== undefined ? RpcError.from(error).code : record.stoppedEarly ? Code.CANCELLED : Code.OK;
-      let counter = instruments.handled.get(code);
-      if (counter === undefined) {
-        counter = handled.labels({ ...instruments.labels, grpc_code: grpcCodeLabel(code) });
-        instruments.handled.set(code, counter);
-      }
-      counter.inc();
-      instruments.handling.observe((performance.now() - record.begin) / 1000);
-    },
-  });
+  // Hooks made per call hold its counts and start: no lookup per message.
   return (call, next) => {
-    const responses = observing(call, next)[Symbol.asyncIterator]();
+    const counts = countsOf(call.method);
+    let begin: number | undefined;
+    let stoppedEarly = false;
+    const responses = observeClient({
+      onStart() {
+        counts.started++;
+        begin = performance.now();
+      },
+      onRequest() {
+        counts.sent++;
+      },
+      onResponse() {
+        counts.received++;
+      },
+      onEnd(_call, error) {
+        // Ended before it started (the consumer left at once): neither started nor handled.
+        if (begin === undefined) return;
+        const code = error !== undefined ? RpcError.from(error).code : stoppedEarly ? Code.CANCELLED : Code.OK;
+        counts.handled[code] = (counts.handled[code] ?? 0) + 1;
+        counts.handling.observe((performance.now() - begin) / 1000);
+      },
+    })(call, next)[Symbol.asyncIterator]();
     const iterator: AsyncIterableIterator<unknown> = {
       [Symbol.asyncIterator]: () => iterator,
       next: () => responses.next(),
+      // The consumer stopped reading before the end: the call is cancelled on the wire.
       return: (value?: unknown) => {
-        const record = calls.get(call);
-        if (record) record.stoppedEarly = true;
+        stoppedEarly = true;
         return responses.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
       },
     };

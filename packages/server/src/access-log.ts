@@ -1,10 +1,12 @@
-import { Code, RpcError, codeName, observe, type InterceptedCall, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import { Code, RpcError, codeName, observe, type Logger, type MethodDescriptor, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 
 /** The `log.access` config section. */
 export type AccessLogConfig = ServerConfig['log']['access'];
 
 interface CallRecord {
-  readonly begin: bigint;
+  /** `method` and `kind` bound once per method: pino serialises a child's bindings when it is made, not per line. */
+  readonly log: Logger;
+  begin: number | undefined;
   readonly sampled: boolean;
   requests: number;
   responses: number;
@@ -22,40 +24,54 @@ interface CallRecord {
  * inside the metrics interceptor.
  */
 export function accessLogInterceptor(logger: Logger, config: AccessLogConfig): ServerInterceptor {
-  const calls = new WeakMap<InterceptedCall, CallRecord>();
-  return observe({
-    onStart: (call) => {
-      calls.set(call, { begin: process.hrtime.bigint(), sampled: Math.random() < config.sampleRate, requests: 0, responses: 0 });
-    },
-    onRequest: (_message, call) => {
-      const record = calls.get(call);
-      if (record) record.requests++;
-    },
-    onResponse: (_message, call) => {
-      const record = calls.get(call);
-      if (record) record.responses++;
-    },
-    onEnd: (call, error) => {
-      const record = calls.get(call);
-      if (!record) return;
-      const ms = Number(process.hrtime.bigint() - record.begin) / 1e6;
-      const failure = error === undefined ? undefined : RpcError.from(error);
-      const failed = failure !== undefined && failure.code !== Code.OK;
-      const slow = config.slowMs > 0 && ms >= config.slowMs;
-      if (!failed && !slow && !record.sampled) return;
-      logger.info(
-        {
-          method: call.method.path,
-          kind: call.method.kind,
-          peer: call.ctx.peer,
-          status: codeName(failure?.code ?? Code.OK),
-          ms: Math.round(ms * 100) / 100,
-          requests: record.requests,
-          responses: record.responses,
-          ...(failed ? { error: failure.rawMessage } : {}),
-        },
-        'call',
-      );
-    },
-  });
+  const loggers = new WeakMap<MethodDescriptor, Logger>();
+  const loggerOf = (method: MethodDescriptor): Logger => {
+    let found = loggers.get(method);
+    if (found === undefined) {
+      found = logger.child({ method: method.path, kind: method.kind });
+      loggers.set(method, found);
+    }
+    return found;
+  };
+  const everyCall = config.sampleRate >= 1;
+  // Hooks made per call hold its record: no lookup per message.
+  return (call, next) => {
+    const record: CallRecord = {
+      log: loggerOf(call.method),
+      begin: undefined,
+      sampled: everyCall || Math.random() < config.sampleRate,
+      requests: 0,
+      responses: 0,
+    };
+    return observe({
+      onStart() {
+        record.begin = performance.now();
+      },
+      onRequest() {
+        record.requests++;
+      },
+      onResponse() {
+        record.responses++;
+      },
+      onEnd(_call, error) {
+        if (record.begin === undefined) return;
+        const ms = performance.now() - record.begin;
+        const failure = error === undefined ? undefined : RpcError.from(error);
+        const failed = failure !== undefined && failure.code !== Code.OK;
+        const slow = config.slowMs > 0 && ms >= config.slowMs;
+        if (!failed && !slow && !record.sampled) return;
+        record.log.info(
+          {
+            peer: call.ctx.peer,
+            status: codeName(failure?.code ?? Code.OK),
+            ms: Math.round(ms * 100) / 100,
+            requests: record.requests,
+            responses: record.responses,
+            ...(failed ? { error: failure.rawMessage } : {}),
+          },
+          'call',
+        );
+      },
+    })(call, next);
+  };
 }
