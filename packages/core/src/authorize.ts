@@ -28,7 +28,7 @@ export interface AuthorizeRule {
  * checks the caller before the handler runs, for all four call kinds: no
  * identity is UNAUTHENTICATED, an identity the rule does not admit is
  * PERMISSION_DENIED. A method guarded on its class and on itself must pass
- * both. With no auth source configured (`auth.jwt`, or `server.tls.clientAuth`
+ * both; a subclass keeps its parent's rules. With no auth source configured (`auth.jwt`, or `server.tls.clientAuth`
  * request or require) no call has an identity, so a guarded method answers
  * UNAUTHENTICATED to everyone.
  *
@@ -47,8 +47,9 @@ export interface AuthorizeRule {
 export function Authorize(rule: AuthorizeRule = {}) {
   return (target: object, method?: string | symbol): void => {
     if (method === undefined) {
-      const own = Object.prototype.hasOwnProperty.call(target, CLASS_RULES) ? (Reflect.get(target, CLASS_RULES) as AuthorizeRule[]) : [];
-      Reflect.defineProperty(target, CLASS_RULES, { value: [rule, ...own], configurable: true });
+      // A subclass keeps its parent's rules (a guard is not lost by extending a service) and adds its own.
+      const existing = (Reflect.get(target, CLASS_RULES) as AuthorizeRule[] | undefined) ?? [];
+      Reflect.defineProperty(target, CLASS_RULES, { value: [rule, ...existing], configurable: true });
       return;
     }
     const cls = (target as { constructor: object }).constructor;
@@ -63,7 +64,7 @@ export function Authorize(rule: AuthorizeRule = {}) {
  * interceptor, or none when the method is not guarded. @internal
  */
 export function readAuthorization(cls: Newable, method: string): readonly ServerInterceptor[] {
-  const own = Object.prototype.hasOwnProperty.call(cls, CLASS_RULES) ? (Reflect.get(cls, CLASS_RULES) as AuthorizeRule[]) : [];
+  const own = (Reflect.get(cls, CLASS_RULES) as AuthorizeRule[] | undefined) ?? [];
   const methods = Reflect.get(cls, METHOD_RULES) as Map<string, AuthorizeRule[]> | undefined;
   const rules = [...own, ...(methods?.get(method) ?? [])];
   if (rules.length === 0) return [];
