@@ -61,7 +61,10 @@ export interface HealthBackend extends Backend {
  * `count` plain grpc-js servers on 127.0.0.1:0 named h0, h1, …, serving Lab
  * (Forward answers with the name) and, unless `health` is false, grpc.health.v1.
  */
-export async function healthBackends(count: number, { health = true } = {}): Promise<HealthBackend[]> {
+export async function healthBackends(
+  count: number,
+  { health = true, credentials = grpc.ServerCredentials.createInsecure() }: { health?: boolean; credentials?: grpc.ServerCredentials } = {},
+): Promise<HealthBackend[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const name = `h${i}`;
@@ -88,7 +91,7 @@ export async function healthBackends(count: number, { health = true } = {}): Pro
         });
       }
       const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+        server.bindAsync('127.0.0.1:0', credentials, (error, p) => (error ? reject(error) : resolve(p))),
       );
       return {
         name,
@@ -114,11 +117,13 @@ export interface LabClientOptions {
   readonly lbConfig?: object;
   /** `methodConfig` of the service config (retry policies, waitForReady). */
   readonly methodConfig?: readonly object[];
+  /** The channel's credentials; plaintext by default. */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 /** A raw grpc-js client of Lab for `target`, with a balancing policy. */
 export function labClient(target: string, policy = 'round_robin', options: LabClientOptions = {}) {
-  const client = new LabClient(target, grpc.credentials.createInsecure(), {
+  const client = new LabClient(target, options.credentials ?? grpc.credentials.createInsecure(), {
     'grpc.service_config': JSON.stringify({
       loadBalancingConfig: [{ [policy]: options.lbConfig ?? {} }],
       ...(options.methodConfig ? { methodConfig: options.methodConfig } : {}),
