@@ -36,6 +36,36 @@ function traced(): grpc.Metadata {
   return metadata;
 }
 
+/** An OTLP/gRPC collector on 127.0.0.1 that keeps each export request's bytes. */
+async function startCollector(): Promise<{ endpoint: string; received: Buffer[]; close(): void }> {
+  const received: Buffer[] = [];
+  const collector = new grpc.Server();
+  const raw = (b: Buffer): Buffer => b;
+  collector.addService(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+    },
+    {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        received.push(call.request);
+        callback(null, Buffer.alloc(0)); // an empty ExportTraceServiceResponse
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    collector.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
+  return { endpoint: `http://127.0.0.1:${port}`, received, close: () => collector.forceShutdown() };
+}
+
 describe('tracing: a SERVER span per call, with the process registering its own SDK (exporter none)', () => {
   let sdk: InMemoryTracing;
   let running: RunningServer;
@@ -175,43 +205,36 @@ describe('tracing exporters set up by startServer', () => {
   });
 
   it('otlp-grpc: the spans reach a gRPC collector (TraceService/Export) when the server shuts down', async () => {
-    const received: Buffer[] = [];
-    const collector = new grpc.Server();
-    const raw = (b: Buffer): Buffer => b;
-    collector.addService(
-      {
-        Export: {
-          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: raw,
-          requestDeserialize: raw,
-          responseSerialize: raw,
-          responseDeserialize: raw,
-        },
-      },
-      {
-        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-          received.push(call.request);
-          callback(null, Buffer.alloc(0)); // an empty ExportTraceServiceResponse
-        },
-      },
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      collector.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
-    );
+    const collector = await startCollector();
     try {
-      const running = await start({ enabled: true, exporter: 'otlp-grpc', endpoint: `http://127.0.0.1:${port}`, serviceName: 'echo-grpc' });
+      const running = await start({ enabled: true, exporter: 'otlp-grpc', endpoint: collector.endpoint, serviceName: 'echo-grpc' });
       const client = echoClient(running.port);
       await unary(client, 'Unary', { message: 'exported' });
       client.close();
       await running.shutdown(0);
-      expect(received.length).toBeGreaterThan(0);
-      const sent = Buffer.concat(received).toString('latin1');
+      expect(collector.received.length).toBeGreaterThan(0);
+      const sent = Buffer.concat(collector.received).toString('latin1');
       expect(sent).toContain('switchboard.test.Echo/Unary');
       expect(sent).toContain('echo-grpc');
     } finally {
-      collector.forceShutdown();
+      collector.close();
+    }
+  });
+
+  it("samples new traces at sampleRatio and follows a caller's sampled flag (parent-based)", async () => {
+    const collector = await startCollector();
+    try {
+      const running = await start({ enabled: true, exporter: 'otlp-grpc', endpoint: collector.endpoint, sampleRatio: 0 });
+      const client = echoClient(running.port);
+      await unary(client, 'Unary', { message: 'new trace, not sampled' });
+      await unary(client, 'Unary', { message: 'sampled by its caller' }, { metadata: traced() });
+      client.close();
+      await running.shutdown(0);
+      const sent = Buffer.concat(collector.received);
+      expect(sent.toString('latin1').split('switchboard.test.Echo/Unary')).toHaveLength(2); // one span
+      expect(sent.includes(Buffer.from(TRACE_ID, 'hex'))).toBe(true);
+    } finally {
+      collector.close();
     }
   });
 
