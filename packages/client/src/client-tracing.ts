@@ -20,7 +20,8 @@ const getter: TextMapGetter<grpc.Metadata> = {
 const setter: TextMapSetter<grpc.Metadata> = { set: (metadata, key, value) => metadata.set(key, value) };
 
 /**
- * The interceptor `openClients` puts outermost on every client: a CLIENT span
+ * The interceptor `openClients` puts on every client, before the client's own
+ * interceptors (and inside only the metrics one): a CLIENT span
  * per call (`package.Service/Method`, the gRPC semantic-convention attributes
  * `rpc.*` and `server.address`/`server.port` of the configured target; every
  * status but OK is an error) and the W3C `traceparent`, `tracestate` and
@@ -83,7 +84,7 @@ function addTargetAddress(attributes: Attributes, target: string): void {
   attributes['server.port'] = Number(match[3]);
 }
 
-/** `client` with {@link clientTracingInterceptor} of its target outermost among its interceptors. @internal */
+/** `client` with {@link clientTracingInterceptor} of its target before its own interceptors. @internal */
 export function withClientTracing<C extends { readonly config: { readonly target: string }; readonly interceptors: readonly ClientInterceptor[] }>(
   client: C,
 ): C {
