@@ -34,8 +34,12 @@ export const Bench = serviceDescriptor<BenchHandlers>(benchProto, 'switchboard.b
 /** The `authorization` value every benchmark call carries and the auth interceptor demands. */
 export const BENCH_TOKEN = 'Bearer bench-token';
 
-/** The servers under test: raw grpc-js, Switchboard, nice-grpc for comparison, and the soak's Switchboard server. */
-export type ServerKind = 'raw' | 'switchboard' | 'nice-grpc' | 'soak';
+/**
+ * The servers under test: raw grpc-js, Switchboard, nice-grpc for comparison,
+ * the soak's Switchboard server, and `startServer`'s with observability
+ * switched by config (run-observability).
+ */
+export type ServerKind = 'raw' | 'switchboard' | 'nice-grpc' | 'soak' | 'observed';
 
 /** A server under test, running in this process. */
 export interface BenchServer {

@@ -2,10 +2,11 @@ import type { BenchServer, ServerKind } from './bench-definition';
 import type { ChildMessage, ParentMessage } from './server-process';
 import { startRawServer } from './start-raw-server';
 import { startNiceGrpcServer } from './start-nice-grpc-server';
+import { startObservedServer } from './start-observed-server';
 import { startSoakServer } from './start-soak-server';
 import { startSwitchboardServer } from './start-switchboard-server';
 
-const KINDS: readonly ServerKind[] = ['raw', 'switchboard', 'nice-grpc', 'soak'];
+const KINDS: readonly ServerKind[] = ['raw', 'switchboard', 'nice-grpc', 'soak', 'observed'];
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -21,6 +22,8 @@ async function start(kind: ServerKind, config: Record<string, unknown>): Promise
       return startNiceGrpcServer();
     case 'soak':
       return startSoakServer(config);
+    case 'observed':
+      return startObservedServer(config);
   }
 }
 

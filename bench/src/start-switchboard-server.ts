@@ -6,8 +6,9 @@ import { benchHandlers } from './bench-handlers';
 import { benchInterceptors } from './bench-interceptors';
 import { withConfigFiles } from './config-files';
 
+/** The bench service as a Switchboard `@Service`: the handlers every Switchboard server under test serves. */
 @Service(Bench)
-class BenchService {
+export class BenchService {
   async Unary(request: BenchRequest): Promise<BenchReply> {
     return benchHandlers.unary(request);
   }
