@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     });
     const error = failure(() => loadConfig(appSchema, { argv: [], env: { ORDERS_ADD_ORDER_DELAY_MS: '-5' }, configDir: dir }));
     expect(error.code).toBe('SB_ERR_CONFIG');
-    expect(error.message).toContain("server.prot: unknown key (value 50051); allowed under 'server': host, port, reflection");
+    expect(error.message).toContain("server.prot: unknown key (value 50051); allowed under 'server': host, port, workers, reflection");
     expect(error.message).toContain('server.port: must be a port: an integer from 0 to 65535 (0 picks a free one): value was 70000');
     expect(error.message).toContain('server.host: must be an IP address or a host name, without a port: value was "not a host!"');
     expect(error.message).toContain(
