@@ -3,10 +3,11 @@ import type { Command } from './command';
 import { UsageError } from './command';
 import { deploy } from './commands/deploy';
 import { gen } from './commands/gen';
+import { newApp } from './commands/new';
 import { start } from './commands/start';
 
 /** Every subcommand, in the order `switchboard --help` lists them. */
-const COMMANDS: Readonly<Record<string, Command>> = { start, gen, deploy };
+const COMMANDS: Readonly<Record<string, Command>> = { new: newApp, start, gen, deploy };
 
 const USAGE = `usage: switchboard <command> [options]
 
