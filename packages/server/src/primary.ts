@@ -3,7 +3,7 @@ import { Container } from 'inversify';
 import { LoggerToken, ServerConfigToken, bindValue, type AnyAppModule, type Logger, type ServerConfig } from '@switchboard/core';
 import type { MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
-import { WorkersRegistry, isListeningMessage, type SignalMessage } from './workers';
+import { WORKER_ENV, WorkersRegistry, isListeningMessage, type SignalMessage } from './workers';
 
 /**
  * A crash loop ends the deployment: this many unexpected worker exits within
@@ -75,7 +75,7 @@ class Primary {
   }
 
   private fork(): void {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [WORKER_ENV]: '1' });
     this.live.set(worker.id, worker);
     this.options.logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
   }

@@ -29,7 +29,7 @@ import { SwitchboardServer } from './switchboard-server';
 import { tracingConfigSchema, type TracingConfig } from './tracing-config';
 import { serverTracingInterceptor } from './tracing-interceptor';
 import { acquireTracingSdk } from './tracing-sdk';
-import { followPrimary, shareMetricsWithPrimary, workerCount, workerLogger, workerModules } from './workers';
+import { followPrimary, isSwitchboardWorker, shareMetricsWithPrimary, workerCount, workerLogger, workerModules } from './workers';
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -130,7 +130,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let endpoint: MetricsEndpoint | undefined;
   try {
     // A worker's metrics are served by its primary, summed over the workers.
-    if (metrics && cluster.isWorker) shareMetricsWithPrimary(metrics.registry);
+    if (metrics && isSwitchboardWorker()) shareMetricsWithPrimary(metrics.registry);
     else if (metrics) endpoint = await serveMetrics(metrics.registry, config.metrics);
     for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
   } catch (error) {
@@ -247,7 +247,7 @@ export async function runMain(options: StartOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  const primary = cluster.isWorker ? followPrimary({ stop, handled: () => signals }) : undefined;
+  const primary = isSwitchboardWorker() ? followPrimary({ stop, handled: () => signals }) : undefined;
   try {
     running = await startServer({ ...options, modules: workerModules(options.modules) });
   } catch (error) {

@@ -8,6 +8,18 @@ export function workerCount(workers: number | 'auto'): number {
   return workers === 'auto' ? os.availableParallelism() : workers;
 }
 
+/**
+ * The environment variable a Switchboard primary sets on the workers it forks,
+ * so that they know it is theirs: pm2's cluster mode, say, runs `runMain` in
+ * node:cluster workers of its own primary, and those must serve as one process
+ * does. A handshake between processes, as node:cluster's own `NODE_UNIQUE_ID`,
+ * not configuration. @internal
+ */
+export const WORKER_ENV = 'SWITCHBOARD_WORKER';
+
+/** Whether this process is a worker forked by a Switchboard primary. @internal */
+export const isSwitchboardWorker = (): boolean => cluster.isWorker && process.env[WORKER_ENV] === '1';
+
 /** A worker tells its primary that it serves, and on which port. @internal */
 export interface ListeningMessage {
   readonly switchboard: 'listening';
@@ -36,7 +48,7 @@ export const isListeningMessage = (message: unknown): message is ListeningMessag
  * a new one for each replacement) and `pid` on every line. @internal
  */
 export function workerLogger(logger: Logger): Logger {
-  return cluster.isWorker && cluster.worker ? logger.child({ worker: cluster.worker.id, pid: process.pid }) : logger;
+  return isSwitchboardWorker() && cluster.worker ? logger.child({ worker: cluster.worker.id, pid: process.pid }) : logger;
 }
 
 /**
@@ -45,7 +57,7 @@ export function workerLogger(logger: Logger): Logger {
  * runs its hooks. @internal
  */
 export function workerModules(modules: readonly AnyAppModule[]): readonly AnyAppModule[] {
-  if (!cluster.isWorker) return modules;
+  if (!isSwitchboardWorker()) return modules;
   return modules.map((module) => (module.perDeployment === true ? { name: module.name, config: module.config, services: [] } : module));
 }
 
