@@ -171,7 +171,9 @@ class Primary {
   /** Sends the signals so far (at least the first) to `worker`. */
   private tell(worker: Worker): void {
     if (!worker.isConnected()) return;
-    worker.send({ switchboard: 'signal', signal: this.signal, count: Math.max(this.signals, 1) } satisfies SignalMessage);
+    const message: SignalMessage = { switchboard: 'signal', signal: this.signal, count: Math.max(this.signals, 1) };
+    // A worker that dies as this is sent fails the send here, not as an 'error' event nobody listens to; its exit is handled in onExit.
+    worker.send(message, undefined, () => undefined);
   }
 
   private async finish(): Promise<void> {

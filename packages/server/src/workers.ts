@@ -84,7 +84,8 @@ export function followPrimary(options: FollowOptions): { listening(port: number)
   });
   return {
     listening(port) {
-      if (process.connected) process.send?.({ switchboard: 'listening', port } satisfies ListeningMessage);
+      // With a callback, a channel that closes meanwhile fails the send, rather than an 'error' event on the process.
+      if (process.connected) process.send?.({ switchboard: 'listening', port } satisfies ListeningMessage, undefined, undefined, () => undefined);
     },
   };
 }
