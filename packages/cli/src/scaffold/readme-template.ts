@@ -35,7 +35,7 @@ export function readmeTemplate({ names, stream, clients }: AppPlan): string {
     '',
     '```sh',
     `npm test -w apps/${names.name}`,
-    `npm run build -w apps/${names.name} && npx switchboard start ${apps}   # 0.0.0.0:50051, health and reflection on`,
+    `npm run build -w apps/${names.name} && npx switchboard start ${apps}   # 127.0.0.1:50051, health and reflection on`,
     'grpcurl -plaintext 127.0.0.1:50051 list',
     `grpcurl -plaintext -d '{"name": "Ada"}' 127.0.0.1:50051 ${full}/${n.get}`,
     ...(stream ? [`grpcurl -plaintext -d '{"name": "Ada", "count": 2}' 127.0.0.1:50051 ${full}/${n.list}`] : []),
