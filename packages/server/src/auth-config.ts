@@ -33,13 +33,13 @@ export const authConfigSchema: Schema<AuthConfig> = {
   auth: {
     jwt: {
       jwksFile: {
-        doc: 'A JSON Web Key Set file ({"keys": [...]}) of the keys bearer tokens are signed with; read once at start.',
+        doc: 'A JSON Web Key Set file ({"keys": [...]}) of the keys bearer tokens are signed with; read at start, and again when it changes (checked at most once a second).',
         format: String,
         default: '',
         env: 'AUTH_JWT_JWKS_FILE',
       },
       jwksUrl: {
-        doc: "The https URL of the issuer's JSON Web Key Set, fetched when a token names a key not yet known, and cached.",
+        doc: "The https URL of the issuer's JSON Web Key Set (http only to a loopback host), fetched when a token names a key not yet known, and cached.",
         format: String,
         default: '',
         env: 'AUTH_JWT_JWKS_URL',

@@ -1,9 +1,13 @@
 import { Code, RpcError, observe, type Logger, type ServerInterceptor } from '@switchboard/core';
 import { createTokenVerifier, TokenRejected, type TokenVerifier } from './auth-jwt';
 import type { AuthConfig } from './auth-config';
+import { RefusalLog } from './auth-refusal-log';
 import { ServerCallContext } from './server-call-context';
 
-const BEARER = /^bearer +(\S+) *$/i;
+/** A value whose scheme is Bearer, well formed or not (RFC 7235 §2.1: the scheme is case-insensitive). */
+const BEARER_SCHEME = /^bearer(?:\s|$)/i;
+/** `Bearer <b64token>`, RFC 6750 §2.1: one token, spaces between, nothing else. */
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The interceptor that verifies bearer tokens (`authorization: Bearer <JWT>`)
@@ -12,35 +16,67 @@ const BEARER = /^bearer +(\S+) *$/i;
  * with another scheme, goes on without a token identity (a guard decides); a
  * token that is malformed, expired, for another issuer or audience, or not
  * signed by a trusted key ends the call with UNAUTHENTICATED, whatever the
- * method. `startServer` places it after the metrics and access-log
- * interceptors and before every other one; give it to a bare
- * `SwitchboardServer` among its global interceptors.
+ * method, and so does a `Bearer` value that is not one token or a call with
+ * more than one `authorization` field. Verifying never outlives the call: a
+ * call whose deadline passes (or that is cancelled) while the key set is
+ * being fetched ends with that status at once. Refusals are logged at info
+ * at most once per {@link RefusalLog} window, the rest at debug.
+ * `startServer` places it after the metrics and access-log interceptors and
+ * before every other one; give it to a bare `SwitchboardServer` among its
+ * global interceptors.
  *
  * @example
  * const auth = createAuthentication(config.auth, logger);
  * const server = new SwitchboardServer({ config: config.server, logger, interceptors: auth ? [auth] : [] });
  */
 export function createAuthentication(config: AuthConfig['auth'], logger: Logger): ServerInterceptor | undefined {
-  const verify = createTokenVerifier(config.jwt);
-  return verify === undefined ? undefined : authentication(verify, logger);
+  const verify = createTokenVerifier(config.jwt, logger);
+  return verify === undefined ? undefined : authentication(verify, new RefusalLog(logger));
 }
 
-function authentication(verify: TokenVerifier, logger: Logger): ServerInterceptor {
+function authentication(verify: TokenVerifier, refusals: RefusalLog): ServerInterceptor {
   return observe({
     async onStart({ ctx }) {
       const values = ctx.metadata.get('authorization');
       if (values.length === 0) return;
-      const bearer = values.map((v) => (typeof v === 'string' ? BEARER.exec(v)?.[1] : undefined));
-      if (bearer.every((token) => token === undefined)) return;
-      if (values.length > 1) throw new RpcError(Code.UNAUTHENTICATED, 'more than one authorization header');
+      if (!values.some((v) => typeof v === 'string' && BEARER_SCHEME.test(v))) return;
       if (!(ctx instanceof ServerCallContext)) throw new Error('the authentication interceptor runs only in a Switchboard server');
+      const refuse = (error: TokenRejected): RpcError => {
+        refusals.record({ method: ctx.method.path, peer: ctx.peer, reason: (error.cause as Error | undefined)?.message ?? error.message });
+        return new RpcError(error.unavailable ? Code.UNAVAILABLE : Code.UNAUTHENTICATED, error.message);
+      };
+      // Node keeps only the first of repeated fields; keepRepeatedAuthorization restores the others.
+      if (values.length > 1) throw refuse(new TokenRejected('more than one authorization header'));
+      const token = BEARER.exec(values[0] as string)?.[1];
+      if (token === undefined) throw refuse(new TokenRejected('the authorization header is not "Bearer <token>"'));
       try {
-        ctx.authenticate(await verify(bearer[0]!));
+        ctx.authenticate(await untilCallEnds(verify(token), ctx));
       } catch (error) {
         if (!(error instanceof TokenRejected)) throw error;
-        logger.info({ method: ctx.method.path, peer: ctx.peer, reason: (error.cause as Error | undefined)?.message ?? error.message }, 'bearer token refused');
-        throw new RpcError(error.unavailable ? Code.UNAVAILABLE : Code.UNAUTHENTICATED, error.message);
+        throw refuse(error);
       }
     },
+  });
+}
+
+/** `work`'s outcome, or the call's abort reason (DEADLINE_EXCEEDED, CANCELLED) as soon as it ends first. */
+function untilCallEnds<T>(work: Promise<T>, ctx: ServerCallContext): Promise<T> {
+  const ended = ctx.abortReason;
+  if (ended !== undefined) {
+    work.catch(() => undefined);
+    return Promise.reject(ended);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const stop = ctx.onAbort(reject);
+    work.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
 }

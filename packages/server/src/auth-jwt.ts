@@ -1,8 +1,12 @@
 import * as fs from 'node:fs';
-import { SwitchboardError } from '@switchboard/core';
+import { SwitchboardError, type Logger } from '@switchboard/core';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './auth-config';
 import type { VerifiedToken } from './auth-identity';
+import { KEY_SET_FETCH } from './auth-jwks-fetch';
+
+/** A key-set file is checked for a change at most this often, when a token is verified. */
+const FILE_RECHECK_MS = 1000;
 
 /** Verifies a bearer token; rejects with a reason safe to send when it is not valid. @internal */
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -24,18 +28,27 @@ export class TokenRejected extends Error {
 /**
  * The verifier `auth.jwt` configures, or `undefined` when it names no key set.
  * A key-set file is read and parsed now, so a wrong path or bad JSON is an
- * SB_ERR_CONFIG naming the key and the file before anything listens; a URL is
- * fetched by jose when a token names a key it does not know yet, and cached.
+ * SB_ERR_CONFIG naming the key and the file before anything listens, and read
+ * again when it changes (see {@link fileKeySet}); a URL (https, or http to a
+ * loopback address only) is fetched by jose when a token names a key it does
+ * not know yet, and cached (see {@link remoteKeySet}). Every token must carry
+ * `exp`: one without would be valid forever.
  */
-export function createTokenVerifier(jwt: AuthConfig['auth']['jwt']): TokenVerifier | undefined {
+export function createTokenVerifier(jwt: AuthConfig['auth']['jwt'], logger: Logger): TokenVerifier | undefined {
   const at = 'auth.jwt';
   if (jwt.jwksFile === '' && jwt.jwksUrl === '') return undefined;
   if (jwt.jwksFile !== '' && jwt.jwksUrl !== '') throw configError(`${at}: set jwksFile or jwksUrl, not both`);
   for (const key of ['issuer', 'audience'] as const) {
     if (jwt[key] === '') throw configError(`${at}.${key}: required when ${jwt.jwksFile !== '' ? 'jwksFile' : 'jwksUrl'} is set`);
   }
-  const keys = jwt.jwksFile !== '' ? readKeySet(`${at}.jwksFile`, jwt.jwksFile) : remoteKeySet(`${at}.jwksUrl`, jwt.jwksUrl);
-  const options = { issuer: jwt.issuer, audience: jwt.audience, algorithms: jwt.algorithms, clockTolerance: jwt.clockToleranceMs / 1000 };
+  const keys = jwt.jwksFile !== '' ? fileKeySet(`${at}.jwksFile`, jwt.jwksFile, logger) : remoteKeySet(`${at}.jwksUrl`, jwt.jwksUrl);
+  const options = {
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    algorithms: jwt.algorithms,
+    clockTolerance: jwt.clockToleranceMs / 1000,
+    requiredClaims: ['exp'],
+  };
   return async (token) => {
     let payload: JWTPayload;
     try {
@@ -59,10 +72,45 @@ export function createTokenVerifier(jwt: AuthConfig['auth']['jwt']): TokenVerifi
   };
 }
 
-function readKeySet(key: string, file: string): JWTVerifyGetKey {
+/**
+ * A key-set file, read now and read again when a verification finds it
+ * changed (size, mtime or inode: an edit, a rename over it, a Kubernetes
+ * `..data` symlink swap), checked at most once per {@link FILE_RECHECK_MS}: a
+ * key added for a rotation is trusted, and a key removed (revoked) is no
+ * longer, within about a second, with no restart and no watcher. A changed
+ * file that cannot be read or is not a key set is logged at warn and the keys
+ * read last are kept.
+ */
+function fileKeySet(key: string, file: string, logger: Logger): JWTVerifyGetKey {
+  let stat = fs.statSync(file, { throwIfNoEntry: false });
+  let keys = readKeySet(key, file, () => fs.readFileSync(file, 'utf8'));
+  let checkedAt = Date.now();
+  const recheck = async (): Promise<void> => {
+    const now = await fs.promises.stat(file).catch(() => undefined);
+    if (now !== undefined && stat !== undefined && now.mtimeMs === stat.mtimeMs && now.ino === stat.ino && now.size === stat.size) return;
+    try {
+      const text = await fs.promises.readFile(file, 'utf8');
+      keys = readKeySet(key, file, () => text);
+      stat = now;
+      logger.info({ jwksFile: file }, `${key}: key set re-read`);
+    } catch (error) {
+      logger.warn({ err: error, jwksFile: file }, `${key}: the file changed but is not a readable key set; keeping the keys read last`);
+      stat = now;
+    }
+  };
+  return async (header, token) => {
+    if (Date.now() - checkedAt >= FILE_RECHECK_MS) {
+      checkedAt = Date.now();
+      await recheck();
+    }
+    return keys(header, token);
+  };
+}
+
+function readKeySet(key: string, file: string, read: () => string): ReturnType<typeof createLocalJWKSet> {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = read();
   } catch (error) {
     throw configError(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
   }
@@ -79,6 +127,11 @@ function readKeySet(key: string, file: string): JWTVerifyGetKey {
   }
 }
 
+/**
+ * A key-set URL, fetched by jose (see {@link KEY_SET_FETCH}). Plain http
+ * is refused unless the host is a loopback address: whoever can change the
+ * keys in transit can sign any token.
+ */
 function remoteKeySet(key: string, url: string): JWTVerifyGetKey {
   let parsed: URL;
   try {
@@ -86,8 +139,17 @@ function remoteKeySet(key: string, url: string): JWTVerifyGetKey {
   } catch (error) {
     throw configError(`${key}: '${url}' is not a URL`, error);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw configError(`${key}: '${url}' must be an https (or http) URL`);
-  return createRemoteJWKSet(parsed);
+  if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+    throw configError(
+      `${key}: '${url}' is plain http to a host that is not loopback; anyone on the path could swap the keys and sign any token. Use https (http is allowed for 127.0.0.1, ::1 and localhost)`,
+    );
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw configError(`${key}: '${url}' must be an https URL`);
+  return createRemoteJWKSet(parsed, KEY_SET_FETCH);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** What the caller is told: the kind of failure, never the key, the expected values or the library's words. */
