@@ -10,14 +10,21 @@ export function testTemplate(plan: AppPlan): string {
   const { names, stream } = plan;
   const n = rpcNames(names);
   const called = plan.clients.filter((c) => c.call !== undefined);
-  const faked = called.filter((c) => c.call?.fakeReply !== undefined);
+  // Fakes only serve the test of the unary rpc's answer, which needs every client it calls faked.
+  const faked = called.every((c) => c.call?.fakeReply !== undefined) ? called : [];
   const failed = called[0];
   const moduleName = `${names.camel}Module`;
   const client = `server.client(${names.pascal})`;
 
   const kit = ['startTestServer', 'type TestServer', ...(faked.length > 0 ? ['override'] : []), ...(failed ? ['injectClientFaults'] : [])].sort(byName);
   const core = [...(failed || stream ? ['Code'] : []), ...(failed ? ['RpcError', 'defineModule'] : [])];
-  const fromIndex = [names.pascal, moduleName, ...called.map((c) => c.service.name), ...faked.map((c) => `${camelCase(c.app)}Client`)];
+  const fromIndex = [
+    names.pascal,
+    moduleName,
+    ...faked.map((c) => c.service.name),
+    ...faked.map((c) => `${camelCase(c.app)}Client`),
+    ...(failed ? [failed.service.name] : []),
+  ];
   const lines = [
     ...(faked.length > 0 ? [`import type { Client } from '@switchboard/client';`] : []),
     ...(core.length > 0 ? [`import { ${core.join(', ')} } from '@switchboard/core';`] : []),
@@ -28,7 +35,13 @@ export function testTemplate(plan: AppPlan): string {
   for (const c of faked) lines.push(...fakeClient(c), '');
   lines.push(`describe('the ${names.name} app', () => {`, '  let server: TestServer;', '  afterEach(() => server.close());');
 
-  if (faked.length === called.length) {
+  if (faked.length < called.length) {
+    const unfaked = called.filter((c) => c.call?.fakeReply === undefined).map((c) => c.service.fullName);
+    lines.push(
+      '',
+      `  // ${n.get}'s answer is not tested here: ${unfaked.join(' and ')} ha${unfaked.length === 1 ? 's' : 've'} no one-line fake; override the client's token with one.`,
+    );
+  } else {
     const overrides = faked.map((c) => `override(${camelCase(c.app)}Client.token, ${fakeName(c)})`);
     const options = overrides.length > 0 ? `{ modules: [${moduleName}], overrides: [${overrides.join(', ')}] }` : `{ modules: [${moduleName}] }`;
     const replies = faked.map((c) => ` (${c.app}: ${c.call?.requestField === undefined ? 'fake' : 'fake Ada'})`).join('');
