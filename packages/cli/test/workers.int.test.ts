@@ -51,7 +51,8 @@ function start(config: object, env: Record<string, string> = {}): { deployment: 
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': every line the primary and its workers wrote has been read by then.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const lines = (): LogLine[] =>
     out
       .split('\n')
@@ -60,7 +61,10 @@ function start(config: object, env: Record<string, string> = {}): { deployment: 
   const deployment = new Promise<Deployment>((resolve, reject) => {
     child.stdout.on('data', () => {
       const ready = lines().find((l) => l.msg === 'workers listening');
-      if (ready) resolve({ child, port: Number(String(ready['address']).split(':')[1]), exited, out: () => out, lines });
+      // Each process logs asynchronously (pino), so a worker's own 'listening' line may come after the primary's.
+      const workers = Number(lines().find((l) => l.msg === 'starting workers')?.['workers']);
+      if (ready && lines().filter((l) => l.msg === 'listening' && l.worker !== undefined).length >= workers)
+        resolve({ child, port: Number(String(ready['address']).split(':')[1]), exited, out: () => out, lines });
     });
     void exited.then((code) => reject(new Error(`exited ${code} before every worker listened:\n${out}`)));
   });

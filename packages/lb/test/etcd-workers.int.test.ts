@@ -35,14 +35,17 @@ describe('etcd registration with server.workers: 2', () => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': every line the primary and its workers wrote has been read by then.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const lines = (): LogLine[] =>
       out
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as LogLine);
     try {
-      await until('every worker listening', () => lines().some((l) => l.msg === 'workers listening'), 20_000);
+      // Each process logs asynchronously (pino): the primary's line and both workers' own, in any order.
+      const listening = () => lines().filter((l) => l.msg === 'listening').length;
+      await until('every worker listening', () => lines().some((l) => l.msg === 'workers listening') && listening() === 2, 20_000);
       const port = Number(String(lines().find((l) => l.msg === 'workers listening')!['address']).split(':')[1]);
       const key = `${config.prefix}${Lab.fullName}/127.0.0.1:${port}`;
       const registered = () => lines().filter((l) => l.msg === 'registered in etcd');
@@ -62,9 +65,12 @@ describe('etcd registration with server.workers: 2', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(await kv.getAll().prefix(config.prefix).keys()).toEqual([]);
-      const order = lines().map((l) => l.msg);
-      expect(order.indexOf('deregistered from etcd')).toBeGreaterThan(-1);
-      expect(order.indexOf('deregistered from etcd')).toBeLessThan(order.indexOf('shutting down'));
+      // By the lines' times, since each process logs asynchronously.
+      const deregistered = lines().find((l) => l.msg === 'deregistered from etcd');
+      const drains = lines().filter((l) => l.msg === 'shutting down');
+      expect(deregistered?.primary).toBe(true);
+      expect(drains).toHaveLength(2);
+      for (const drain of drains) expect(drain['time']).toBeGreaterThanOrEqual(deregistered!['time'] as number);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
