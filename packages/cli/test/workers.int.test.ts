@@ -192,6 +192,22 @@ describe('server.workers: 2', () => {
     expect(d.lines().filter((l) => l.msg === 'second signal: stopping now; calls in flight end with UNAVAILABLE')).toHaveLength(2);
   });
 
+  it('drains a worker sent SIGTERM itself through runMain, and the primary replaces it', async () => {
+    const d = await serve(2, {}, { ORDERS_ADD_ORDER_DELAY_MS: '1000' });
+    const byWorker = await connectionsTo(d, [1, 2]);
+    const inFlight = call(byWorker.get(1)!, '/ecommerce.OrderManagement/addOrder', ORDER);
+    await inFlight.sent;
+    process.kill(listeningWorkers(d).find((l) => l.worker === 1)!.pid!, 'SIGTERM');
+    expect((await inFlight.response).status).toBe(0);
+    await until(() => listeningWorkers(d).some((l) => l.worker === 3), 10000, 'a replacement worker listening');
+    expect(d.lines().some((l) => l.msg === 'shutting down' && l.worker === 1 && l.inFlight === 1)).toBe(true);
+    expect(d.lines().find((l) => l.msg === 'worker exited unexpectedly')).toMatchObject({ worker: 1, code: 0 });
+    expect(d.lines().some((l) => l.msg === 'shutting down' && l.worker === 2)).toBe(false);
+    for (const s of byWorker.values()) s.close();
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+
   it('serves the metrics of both workers summed, from the primary, on the one metrics port', async () => {
     const d = await serve(2, { metrics: { enabled: true, port: 0 } });
     const byWorker = await connectionsTo(d, [1, 2]);
