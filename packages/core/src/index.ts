@@ -61,7 +61,7 @@ export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';
 export { allowTargetScheme } from './config/formats';
 export { configFlag, readJson as readConfigFile } from './config/load-config';
-export { readCertificate, readKeyPair, channelSecurity } from './tls-files';
+export { readCertificate, readCertificateBundle, readKeyPair, channelSecurity } from './tls-files';
 export type { ClientTlsFiles, ChannelSecurity } from './tls-files';
 export { openModuleClients } from './module-client';
 export { grpcTypeLabel, grpcCodeLabel, HANDLING_SECONDS_BUCKETS } from './metrics-registry';

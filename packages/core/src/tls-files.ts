@@ -22,9 +22,49 @@ export function readCertificate(path: string, file: string, now: Date = new Date
   return { pem, certificate };
 }
 
+/**
+ * Every certificate of a PEM bundle (a CA file), each parsed, keeping those in
+ * their validity period at `now`. A bundle may hold an expired certificate
+ * beside valid ones (a CA rotation leaves the old CA in for a while): it is
+ * left out, and only a bundle with no valid certificate is an error. Errors
+ * are SB_ERR_CONFIG naming the config key `path`, the file and, for a block
+ * that does not parse, its position. `pem` holds the valid certificates only.
+ * @internal
+ */
+export function readCertificateBundle(path: string, file: string, now: Date = new Date()): { pem: Buffer; certificates: X509Certificate[] } {
+  const blocks = readPem(path, file).toString('latin1').match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw configError(`${path}: ${file} holds no PEM certificate`);
+  const parsed = blocks.map((block, index) => {
+    try {
+      return { block, certificate: new X509Certificate(block) };
+    } catch (error) {
+      throw configError(`${path}: certificate ${index + 1} in ${file} is not a certificate: ${(error as Error).message}`, error);
+    }
+  });
+  const valid = parsed.filter(({ certificate }) => inPeriod(certificate, now));
+  if (valid.length === 0) {
+    const periods = parsed.map(({ certificate }) => `${certificate.subject.replace(/\n/g, ',')}: ${certificate.validFrom} to ${certificate.validTo}`);
+    throw configError(`${path}: every certificate in ${file} is outside its validity period (${periods.join('; ')})`);
+  }
+  return { pem: Buffer.from(valid.map(({ block }) => `${block}\n`).join(''), 'latin1'), certificates: valid.map(({ certificate }) => certificate) };
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+function inPeriod(certificate: X509Certificate, now: Date): boolean {
+  return new Date(certificate.validFrom) <= now && now <= new Date(certificate.validTo);
+}
+
 /** A PEM private key, parsed; errors as {@link readCertificate}'s. @internal */
 export function readPrivateKey(path: string, file: string): { pem: Buffer; key: KeyObject } {
   const pem = readPem(path, file);
+  // PKCS#8 "ENCRYPTED PRIVATE KEY", or a traditional key with "Proc-Type: 4,ENCRYPTED".
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(pem.toString('latin1'))) {
+    throw configError(
+      `${path}: ${file} holds a private key encrypted with a passphrase, which is not supported; ` +
+        `decrypt it (openssl pkey -in ${file} -out <file>) and keep the file readable by this process only`,
+    );
+  }
   try {
     return { pem, key: createPrivateKey(pem) };
   } catch (error) {
@@ -79,7 +119,7 @@ export function channelSecurity(at: string, tls: ClientTlsFiles, now: Date = new
     const [set, unset] = tls.certFile === '' ? ['keyFile', 'certFile'] : ['certFile', 'keyFile'];
     throw configError(`${at}.${unset}: required when ${set} is set`);
   }
-  const ca = tls.caFile === '' ? null : readCertificate(`${at}.caFile`, tls.caFile, now).pem;
+  const ca = tls.caFile === '' ? null : readCertificateBundle(`${at}.caFile`, tls.caFile, now).pem;
   const pair = tls.certFile === '' ? undefined : readKeyPair(at, tls, now);
   // grpc-js checks the server's certificate against, and sends as :authority, these names when set.
   const options: grpc.ChannelOptions =

@@ -129,6 +129,11 @@ export class SwitchboardServer {
         error ? reject(new SwitchboardError('SB_ERR_LISTEN', `cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(p),
       );
     });
+    if (this.state !== 'new') {
+      // shutdown() ran while the port was being bound: nothing may stay listening, or watching the TLS files.
+      this.server.forceShutdown();
+      throw new SwitchboardError('SB_ERR_LISTEN', `the server was shut down while binding ${address}`);
+    }
     const { handshakeTimeoutMs, maxMetadataBytes } = this.options.config;
     guardConnections(this.server, { handshakeTimeoutMs, maxMetadataBytes, logger: this.options.logger });
     for (const http2Server of http2ServersOf(this.server).keys()) keepRepeatedAuthorization(http2Server);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { SwitchboardError, readCertificate, readKeyPair, type Logger, type ServerConfig } from '@switchboard/core';
+import { SwitchboardError, readCertificateBundle, readKeyPair, type Logger, type ServerConfig } from '@switchboard/core';
 import type { SecureContextOptions } from 'node:tls';
 
 /** The `server.tls` config section. */
@@ -105,7 +105,7 @@ export class FileServerCredentials extends grpc.ServerCredentials {
 function readContext(tls: ServerTlsConfig, now: Date = new Date()): SecureContextOptions {
   const at = 'server.tls';
   const { cert, key } = readKeyPair(at, tls, now);
-  const ca = tls.caFile === '' ? undefined : readCertificate(`${at}.caFile`, tls.caFile, now).pem;
+  const ca = tls.caFile === '' ? undefined : readCertificateBundle(`${at}.caFile`, tls.caFile, now).pem;
   return { cert, key, ...(ca ? { ca } : {}) };
 }
 
