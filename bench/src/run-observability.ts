@@ -5,6 +5,7 @@ import { readBenchOptions, type BenchOptions, type ScenarioName } from './bench-
 import { LoadGenerator } from './load-generator';
 import { runScenario, type ScenarioResult, type Target } from './run-scenario';
 import { ServerProcess } from './server-process';
+import { startTraceSink, tracingVariants } from './tracing-scenario';
 
 const RESULTS_FILE = path.join(__dirname, '../results/observability.json');
 
@@ -15,10 +16,11 @@ interface Variant {
 }
 
 /**
- * What is measured, each against raw grpc-js in the same run; the first is
- * the baseline the others' cost is given over. Adding a variant is a line.
+ * What is measured without tracing, each against raw grpc-js in the same
+ * run; the first is the baseline the others' cost is given over. Adding a
+ * variant is a line. The tracing variants follow (they need the sink's address).
  */
-const VARIANTS: readonly Variant[] = [
+const BASE_VARIANTS: readonly Variant[] = [
   { name: 'plain', config: {} },
   { name: 'metrics', config: { metrics: { enabled: true } } },
   { name: 'access log', config: { log: { access: { enabled: true } } } },
@@ -49,12 +51,14 @@ function row(scenario: string, variant: string, r: ScenarioResult, baseline: Sce
 
 /**
  * The cost of observability: the same `startServer` server with metrics,
- * access log, both (and whatever else {@link VARIANTS} lists) on and off,
+ * access log, tracing and their combinations (BASE_VARIANTS, then tracingVariants) on and off,
  * each in its own process and each measured against raw grpc-js in
  * alternating rounds; prints one table and writes `results/observability.json`.
  */
 async function main(): Promise<void> {
   const options = readBenchOptions();
+  const sink = await startTraceSink();
+  const VARIANTS: readonly Variant[] = [...BASE_VARIANTS, ...tracingVariants(sink.endpoint)];
   const scenarios = process.env['BENCH_SCENARIOS'] ? options.scenarios : DEFAULT_SCENARIOS;
   process.stderr.write(
     `bench:observability: ${VARIANTS.map((v) => v.name).join(', ')}; ${scenarios.join(', ')}; ${options.rounds} rounds of ${options.seconds} s; ` +
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
       results.forEach((r, i) => lines.push(row(r.label, VARIANTS[i]!.name, r, baseline)));
       report[scenario] = Object.fromEntries(results.map((r, i) => [VARIANTS[i]!.name, { ratio: r.ratio, raw: r.raw, observed: r.compared }]));
     }
+    report['traceExports'] = sink.stats();
     report['logLines'] = Object.fromEntries(await Promise.all(observed.map(async (t, i) => [VARIANTS[i]!.name, (await t.server.stats())['logLines']])));
     process.stdout.write(
       `${lines.join('\n')}\nload average after: ${os
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) t.load.close();
     await Promise.all(servers.map((s) => s.stop()));
+    await sink.close();
   }
 }
 
