@@ -9,6 +9,7 @@ export interface AuthConfig {
     jwt: {
       jwksFile: string;
       jwksUrl: string;
+      jwksCacheMs: number;
       issuer: string;
       audience: string;
       algorithms: string[];
@@ -43,6 +44,11 @@ export const authConfigSchema: Schema<AuthConfig> = {
         format: String,
         default: '',
         env: 'AUTH_JWT_JWKS_URL',
+      },
+      jwksCacheMs: {
+        doc: 'How long keys fetched from jwksUrl are used before they are fetched again; while that fetch fails, the keys fetched last go on being used.',
+        format: 'duration',
+        default: 600000,
       },
       issuer: { doc: 'The `iss` every token must carry.', format: String, default: '', env: 'AUTH_JWT_ISSUER' },
       audience: { doc: 'The audience (`aud`) every token must name: this service.', format: String, default: '', env: 'AUTH_JWT_AUDIENCE' },

@@ -7,6 +7,8 @@ import { KEY_SET_FETCH } from './auth-jwks-fetch';
 
 /** A key-set file is checked for a change at most this often, when a token is verified. */
 const FILE_RECHECK_MS = 1000;
+/** After a key-set URL failed, calls use the keys fetched last without asking it again for this long. */
+const URL_RETRY_MS = 30_000;
 
 /** Verifies a bearer token; rejects with a reason safe to send when it is not valid. @internal */
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -41,7 +43,7 @@ export function createTokenVerifier(jwt: AuthConfig['auth']['jwt'], logger: Logg
   for (const key of ['issuer', 'audience'] as const) {
     if (jwt[key] === '') throw configError(`${at}.${key}: required when ${jwt.jwksFile !== '' ? 'jwksFile' : 'jwksUrl'} is set`);
   }
-  const keys = jwt.jwksFile !== '' ? fileKeySet(`${at}.jwksFile`, jwt.jwksFile, logger) : remoteKeySet(`${at}.jwksUrl`, jwt.jwksUrl);
+  const keys = jwt.jwksFile !== '' ? fileKeySet(`${at}.jwksFile`, jwt.jwksFile, logger) : remoteKeySet(`${at}.jwksUrl`, jwt.jwksUrl, jwt.jwksCacheMs, logger);
   const options = {
     issuer: jwt.issuer,
     audience: jwt.audience,
@@ -128,11 +130,15 @@ function readKeySet(key: string, file: string, read: () => string): ReturnType<t
 }
 
 /**
- * A key-set URL, fetched by jose (see {@link KEY_SET_FETCH}). Plain http
- * is refused unless the host is a loopback address: whoever can change the
- * keys in transit can sign any token.
+ * A key-set URL, fetched by jose (see {@link KEY_SET_FETCH}) and used for
+ * `cacheMs`. Plain http is refused unless the host is a loopback address:
+ * whoever can change the keys in transit can sign any token. When a fetch
+ * fails after one succeeded, the keys fetched last go on being used (logged
+ * at warn), and the URL is asked again only after {@link URL_RETRY_MS}: an
+ * issuer's outage neither refuses every token nor makes every call wait on
+ * the URL.
  */
-function remoteKeySet(key: string, url: string): JWTVerifyGetKey {
+function remoteKeySet(key: string, url: string, cacheMs: number, logger: Logger): JWTVerifyGetKey {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -145,7 +151,24 @@ function remoteKeySet(key: string, url: string): JWTVerifyGetKey {
     );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw configError(`${key}: '${url}' must be an https URL`);
-  return createRemoteJWKSet(parsed, KEY_SET_FETCH);
+  const remote = createRemoteJWKSet(parsed, { ...KEY_SET_FETCH, cacheMaxAge: cacheMs });
+  let stale: ReturnType<typeof createLocalJWKSet> | undefined;
+  let failedAt = -Infinity;
+  return async (header, token) => {
+    if (stale !== undefined && Date.now() - failedAt < URL_RETRY_MS) return stale(header, token);
+    try {
+      const found = await remote(header, token);
+      stale = undefined;
+      return found;
+    } catch (error) {
+      const last = remote.jwks();
+      if (last === undefined || !isKeySetOutage(error)) throw error;
+      if (stale === undefined) logger.warn({ err: error, jwksUrl: url }, `${key}: the key set cannot be fetched; using the keys fetched last`);
+      stale ??= createLocalJWKSet(last);
+      failedAt = Date.now();
+      return stale(header, token);
+    }
+  };
 }
 
 function isLoopback(hostname: string): boolean {

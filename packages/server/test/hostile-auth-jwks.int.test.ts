@@ -183,6 +183,22 @@ describe('a key-set URL that is down at start', () => {
   });
 });
 
+describe('a key-set URL that fails after it has answered', () => {
+  it('goes on verifying with the keys fetched last, asking the URL again only after a while, and warns once', async () => {
+    host.serve([first.jwk]);
+    const c = await start({ jwksUrl: host.url(), jwksCacheMs: 1 });
+    expect(await outcome(c, await first.mint())).toMatchObject({ subject: 'alice' });
+    host.handle = (_q, r) => r.writeHead(503).end();
+    // The cache (1 ms) has expired: this call fetches, fails, and falls back.
+    expect(await outcome(c, await first.mint('bob'))).toMatchObject({ subject: 'bob' });
+    expect(host.requests.length).toBe(2);
+    expect(await outcome(c, await first.mint('carol'))).toMatchObject({ subject: 'carol' });
+    expect(host.requests.length).toBe(2);
+    expect(await outcome(c, await second.mint())).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(lines.filter((l) => l['msg'] === 'auth.jwt.jwksUrl: the key set cannot be fetched; using the keys fetched last')).toHaveLength(1);
+  });
+});
+
 describe('tokens naming kids the key set lacks', () => {
   it('make the server fetch the key set again at most once per cooldown, however many arrive', async () => {
     host.serve([first.jwk]);
