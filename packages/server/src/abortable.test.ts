@@ -73,4 +73,74 @@ describe('Abortable', () => {
     const broken = new Abortable<string>(() => Promise.reject(new Error('not an iterable')), signalAbortion(new AbortController().signal));
     await expect(broken.next()).rejects.toThrow('not an iterable');
   });
+
+  describe('pipeTo', () => {
+    it('writes every message and settles when the source ends', async () => {
+      const log: string[] = [];
+      const out: string[] = [];
+      await new Abortable(source(['a', 'b', 'c'], 0, log), signalAbortion(new AbortController().signal)).pipeTo((m) => void out.push(m));
+      expect([out, log]).toEqual([['a', 'b', 'c'], ['source closed']]);
+    });
+
+    it("waits for write's promise before the next message, and stops with its rejection, closing the source", async () => {
+      const log: string[] = [];
+      const out: string[] = [];
+      const items = (async function* () {
+        try {
+          yield* ['a', 'b', 'c'];
+        } finally {
+          log.push('source closed');
+        }
+      })();
+      let release = (): void => undefined;
+      const piped = new Abortable(() => items, signalAbortion(new AbortController().signal)).pipeTo((m) => {
+        out.push(m);
+        if (m === 'a') return new Promise<void>((resolve) => (release = resolve));
+        if (m === 'b') return Promise.reject(new Error('transport gone'));
+        return undefined;
+      });
+      for (let i = 0; i < 5; i++) await new Promise(setImmediate);
+      expect(out).toEqual(['a']);
+      release();
+      await expect(piped).rejects.toThrow('transport gone');
+      expect([out, log]).toEqual([['a', 'b'], ['source closed']]);
+    });
+
+    it('rejects with the abort reason at once while the source is producing', async () => {
+      const controller = new AbortController();
+      const out: string[] = [];
+      const stuck = (async function* () {
+        yield 'a';
+        await new Promise(() => undefined);
+      })();
+      const piped = new Abortable(() => stuck, signalAbortion(controller.signal)).pipeTo((m) => {
+        out.push(m);
+        setImmediate(() => controller.abort(new Error('cancelled by the client')));
+        return undefined;
+      });
+      await expect(piped).rejects.toThrow('cancelled by the client');
+      expect(out).toEqual(['a']);
+    });
+
+    it('passes on what the source or write throws, and never opens the source once aborted', async () => {
+      const failing = () =>
+        (async function* () {
+          yield 'a';
+          throw new Error('handler failed');
+        })();
+      await expect(new Abortable(failing, signalAbortion(new AbortController().signal)).pipeTo(() => undefined)).rejects.toThrow('handler failed');
+      const log: string[] = [];
+      const throwing = new Abortable(source(['a', 'b'], 0, log), signalAbortion(new AbortController().signal)).pipeTo(() => {
+        throw new Error('write failed');
+      });
+      await expect(throwing).rejects.toThrow('write failed');
+      expect(log).toEqual(['source closed']);
+      const controller = new AbortController();
+      controller.abort(new Error('too late'));
+      let opened = false;
+      const late = new Abortable(() => ((opened = true), source(['a'], 0, [])()), signalAbortion(controller.signal));
+      await expect(late.pipeTo(() => undefined)).rejects.toThrow('too late');
+      expect(opened).toBe(false);
+    });
+  });
 });

@@ -110,19 +110,33 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
     if (!tracker.accepting) return void call.emit('error', SHUTTING_DOWN.toStatus());
     if (method.kind === 'server_stream' && requestEndedInsideMessage(call)) return void call.emit('error', PARTIAL_REQUEST.toStatus());
     const ctx = begin(call);
-    void runInCallContext(ctx, async () => {
+    const write = (message: unknown): Promise<void> | undefined => (call.write(message) ? undefined : drained(call, ctx));
+    runInCallContext(ctx, () => {
       try {
-        for await (const message of next({ method, ctx, requests: requestsOf(call, ctx) })) {
-          if (!call.write(message)) await drained(call, ctx);
-        }
+        const responses = next({ method, ctx, requests: requestsOf(call, ctx) });
+        // The handler's own responses, when no interceptor wrapped them, are read without a promise per message.
+        return responses instanceof Abortable ? responses.pipeTo(write) : writeAll(responses, write);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }).then(
+      () => {
         end(ctx);
         call.end(ctx.takeTrailers());
-      } catch (error) {
+      },
+      (error: unknown) => {
         end(ctx);
         call.emit('error', failure(error, ctx));
-      }
-    });
+      },
+    );
   };
+}
+
+async function writeAll(responses: AsyncIterable<unknown>, write: (message: unknown) => Promise<void> | undefined): Promise<void> {
+  for await (const message of responses) {
+    const pending = write(message);
+    if (pending !== undefined) await pending;
+  }
 }
 
 /** The innermost step of the chain: the handler, stopped when the call aborts. */
