@@ -1,10 +1,9 @@
-import pino from 'pino';
+import { memoryLogger } from '../test/harness';
 import { RefusalLog } from './auth-refusal-log';
 
 describe('RefusalLog', () => {
   it('logs the first refusal of each 10 s window at info with the count logged at debug since, the rest at debug', () => {
-    const lines: { level: number; suppressed?: number }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number }) });
+    const { logger, lines } = memoryLogger();
     let now = 1_000_000;
     const log = new RefusalLog(logger, () => now);
     const refuse = (): void => log.record({ method: '/a/B', peer: '127.0.0.1:1', reason: 'bad' });
@@ -12,8 +11,8 @@ describe('RefusalLog', () => {
     now += 10_000;
     refuse();
     refuse();
-    const info = lines.filter((l) => l.level === 30);
-    expect(info.map((l) => l.suppressed)).toEqual([0, 999]);
-    expect(lines.filter((l) => l.level === 20)).toHaveLength(1000);
+    const info = lines.filter((l) => l['level'] === 30);
+    expect(info.map((l) => l['suppressed'])).toEqual([0, 999]);
+    expect(lines.filter((l) => l['level'] === 20)).toHaveLength(1000);
   });
 });
