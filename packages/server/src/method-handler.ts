@@ -87,22 +87,34 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
       if (!tracker.accepting) return callback(SHUTTING_DOWN.toStatus());
       if (method.kind === 'unary' && requestEndedInsideMessage(call)) return callback(PARTIAL_REQUEST.toStatus());
       const ctx = begin(call);
-      // Everything the call runs sees `ctx` as its current context (clients inherit from it).
-      const result = runInCallContext(ctx, () =>
-        direct && method.kind === 'unary'
-          ? runHandler(() => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx), ctx)
-          : single(next({ method, ctx, requests: requestsOf(call, ctx) })),
-      );
-      result.then(
-        (response) => {
-          end(ctx);
-          callback(null, response, ctx.takeTrailers());
-        },
-        (error: unknown) => {
-          end(ctx);
-          callback(failure(error, ctx));
-        },
-      );
+      let answered = false;
+      // Neither removes its abort listener: the call's end (`ctx.dispose()`) drops them all.
+      const succeed = (response: unknown): void => {
+        if (answered) return;
+        answered = true;
+        end(ctx);
+        callback(null, response, ctx.takeTrailers());
+      };
+      const fail = (error: unknown): void => {
+        if (answered) return;
+        answered = true;
+        end(ctx);
+        callback(failure(error, ctx));
+      };
+      if (!direct || method.kind !== 'unary') {
+        // Everything the call runs sees `ctx` as its current context (clients inherit from it).
+        return void runInCallContext(ctx, () => single(next({ method, ctx, requests: requestsOf(call, ctx) }))).then(succeed, fail);
+      }
+      // No interceptor: the handler alone, answered with the abort reason as soon as the call aborts (see runHandler).
+      if (ctx.abortReason !== undefined) return fail(ctx.abortReason);
+      ctx.onAbort(fail);
+      let result: unknown;
+      try {
+        result = runInCallContext(ctx, () => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx));
+      } catch (error) {
+        return fail(asError(error));
+      }
+      Promise.resolve(result).then(succeed, (error: unknown) => fail(asError(error)));
     };
   }
 
@@ -196,7 +208,7 @@ function runHandler(run: () => unknown, abortion: Abortion): Promise<unknown> {
     try {
       result = Promise.resolve(run());
     } catch (error) {
-      result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      result = Promise.reject(asError(error));
     }
     result.then(
       (value) => {
@@ -205,10 +217,14 @@ function runHandler(run: () => unknown, abortion: Abortion): Promise<unknown> {
       },
       (error: unknown) => {
         stop();
-        reject(error instanceof Error ? error : new Error(String(error)));
+        reject(asError(error));
       },
     );
   });
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function drained(stream: NodeJS.EventEmitter, abortion: Abortion): Promise<void> {

@@ -19,6 +19,7 @@ export class ServerCallContext implements CallContext, Abortion {
   readonly deadline: Date | undefined;
   private controller: AbortController | undefined;
   private reason: RpcError | undefined;
+  private listener: ((reason: Error) => void) | undefined;
   private listeners: Set<(reason: Error) => void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private trailers: grpc.Metadata | undefined;
@@ -50,7 +51,7 @@ export class ServerCallContext implements CallContext, Abortion {
       if (left <= 0) expire();
       else this.timer = setTimeout(expire, left);
     }
-    (grpcCall as NodeJS.EventEmitter).once('cancelled', this.onCancelled);
+    (grpcCall as NodeJS.EventEmitter).on('cancelled', this.onCancelled);
   }
 
   get signal(): AbortSignal {
@@ -70,8 +71,13 @@ export class ServerCallContext implements CallContext, Abortion {
   }
 
   onAbort(listener: (reason: Error) => void): () => void {
-    (this.listeners ??= new Set()).add(listener);
-    return () => void this.listeners?.delete(listener);
+    // Most calls have one listener at most: a Set only for a second.
+    if (this.listener === undefined && this.listeners === undefined) this.listener = listener;
+    else (this.listeners ??= new Set()).add(listener);
+    return () => {
+      if (this.listener === listener) this.listener = undefined;
+      else this.listeners?.delete(listener);
+    };
   }
 
   get peer(): string {
@@ -117,13 +123,18 @@ export class ServerCallContext implements CallContext, Abortion {
     if (this.reason !== undefined) return;
     this.reason = reason;
     this.controller?.abort(reason);
-    const listeners = this.listeners;
+    const { listener, listeners } = this;
+    this.listener = undefined;
     this.listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener(reason);
+    listener?.(reason);
+    if (listeners !== undefined) for (const each of listeners) each(reason);
   }
 
+  /** The call has ended: its timer and listeners go (the abort listeners with them, never to fire). */
   dispose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     (this.grpcCall as NodeJS.EventEmitter).removeListener('cancelled', this.onCancelled);
+    this.listener = undefined;
+    this.listeners = undefined;
   }
 }
