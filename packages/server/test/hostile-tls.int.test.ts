@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
@@ -6,10 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { SwitchboardError, defineModule, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '../src/switchboard-server';
 import { startServer, type RunningServer } from '../src/start-server';
-import { createEchoService } from '../../../testing/echo/echo-service';
-import type { EchoReply } from '../../../testing/echo/echo-service';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
-import { until } from '../../../testing/until';
+import { createEchoService, type EchoReply, makeCertificates, type TestCertificates, until } from '@switchboard/test-support';
 import { WhoAmI, clientCertificate, echoClient, identityOf, serverStream } from './auth-fixtures';
 import { memoryLogger, testServerConfig, unary, type EchoHarness } from './harness';
 
@@ -168,6 +165,13 @@ describe('client certificates that must give no identity', () => {
     expect(await whoAmI(client(await startWhoAmI('require'), copycat))).toEqual({ code: 'UNAVAILABLE' });
   });
 
+  it('a certificate from the trusted CA for servers only (extendedKeyUsage serverAuth): no identity with request, refused with require', async () => {
+    const serverOnly = { cert: certs.serverCert, key: certs.serverKey };
+    expect(await whoAmI(client(await startWhoAmI('request'), serverOnly))).toBeNull();
+    await running!.shutdown(0);
+    expect(await whoAmI(client(await startWhoAmI('require'), serverOnly))).toEqual({ code: 'UNAVAILABLE' });
+  });
+
   it('a DNS name holding a quote and a comma stays one DNS name: no forged SPIFFE id', async () => {
     const quoted = clientCertificate(certs, 'quoted', '/CN=quoted', '@alt\n[alt]\nDNS.1 = a\\"b, URI:spiffe://acme.test/ns/prod/sa/billing');
     const port = await startWhoAmI('require');
@@ -187,6 +191,33 @@ describe('client certificates that must give no identity', () => {
     expect(await whoAmI(before)).toMatchObject({ subject: 'O=Acme,CN=billing' });
   });
 });
+
+/**
+ * An independent TLS 1.2 client (openssl s_client, ALPN h2, client certificate
+ * `certificate`) that asks to renegotiate once connected: the one way to change
+ * a client certificate inside a connection. Resolves to what it printed once
+ * the connection is over.
+ */
+function renegotiatingClient(port: number, certificate: { cert: string; key: string }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-alpn', 'h2', '-CAfile', certs.caCert];
+    const child = spawn('openssl', [...args, '-cert', certificate.cert, '-key', certificate.key], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`openssl s_client still connected after 10 s: the server did not end the renegotiating connection\n${output}`));
+    }, 10_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    // s_client reads its commands once the handshake is done; "R" renegotiates. stdin stays open: its end would close the connection.
+    child.stdin.write('R\n');
+  });
+}
 
 /** A Kubernetes secret volume: `tls.crt` and `tls.key` → `..data/…` → `..<version>/…`, swapped by renaming a new `..data`. */
 function secretVolume(): { certFile: string; keyFile: string; swap(cert: string, key: string): void } {
@@ -212,6 +243,16 @@ function secretVolume(): { certFile: string; keyFile: string; swap(cert: string,
     },
   };
 }
+
+describe('a client renegotiating its TLS 1.2 connection (to present another certificate mid-connection)', () => {
+  it('has the connection closed by the server, which goes on serving others with their own identity', async () => {
+    const port = await startWhoAmI('require');
+    const run = await renegotiatingClient(port, billing);
+    expect(run.output).toContain('RENEGOTIATING');
+    expect(run.code).not.toBe(0);
+    expect(await whoAmI(client(port, billing))).toMatchObject({ subject: 'O=Acme,CN=billing' });
+  });
+});
 
 describe('server.tls files replaced the way operators replace them', () => {
   it('a Kubernetes ..data symlink swap is seen through the symlinks and served to new connections', async () => {
