@@ -8,7 +8,6 @@ import {
   bindValue,
   createLogger,
   loadConfig,
-  openModuleClients,
   serverConfigSchema,
   type AnyAppModule,
   type ConfigSources,
@@ -25,6 +24,8 @@ import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
 import { createServerMetrics } from './server-metrics';
 import { applyOverrides, type Override } from './override';
 import { runPrimary } from './primary';
+import { StartCleanup } from './start-cleanup';
+import { registerModules } from './start-modules';
 import { SwitchboardServer } from './switchboard-server';
 import { tracingConfigSchema, type TracingConfig } from './tracing-config';
 import { serverTracingInterceptor } from './tracing-interceptor';
@@ -85,95 +86,86 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const config = loadServerConfig(options.modules, options.config);
-  // Before anything listens, so that the first call is traced; released at the end of shutdown.
-  const releaseTracing = config.tracing.enabled ? acquireTracingSdk(config.tracing) : undefined;
   const logger = workerLogger(options.logger ?? createLogger(config));
-
-  const container = new Container();
-  bindValue(container, ServerConfigToken, config);
-  bindValue(container, LoggerToken, logger);
-  // Bound before modules register, so the clients they make count into the registry the endpoint serves.
-  const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
-  const authentication = createAuthentication(config.auth, logger);
-  if (metrics) bindValue(container, MetricsRegistryToken, metrics.registry);
-  // All modules' clients in one pool, before `register` so that a module's bindings may use them.
-  const clients = openModuleClients(options.modules, container, config);
-  for (const module of options.modules) {
-    module.register?.(container, config);
-    for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
-  }
-  applyOverrides(container, options.overrides ?? []);
-
-  const server = new SwitchboardServer({
-    config: config.server,
-    logger,
-    interceptors: [
-      // Outermost, so that they see the status every other interceptor settled on.
-      ...(config.tracing.enabled ? [serverTracingInterceptor()] : []),
-      ...(metrics ? [metrics.interceptor] : []),
-      ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
-      ...(authentication ? [authentication] : []),
-      ...(options.interceptors ?? []),
-      ...options.modules.flatMap((module) => module.processInterceptors?.(container) ?? []),
-    ],
-  });
-  for (const module of options.modules) {
-    const interceptors = module.interceptors?.(container) ?? [];
-    for (const service of module.services) server.addService(container.get(service), { interceptors });
-  }
-  logGuardedMethods(
-    options.modules.flatMap((module) => module.services),
-    { jwt: authentication !== undefined, clientCertificates: config.server.tls.clientAuth !== 'none' },
-    logger,
-  );
-  const port = await server.listen();
-  let endpoint: MetricsEndpoint | undefined;
+  // In a worker, the per-deployment modules are the primary's to run.
+  const modules = workerModules(options.modules);
+  // Everything acquired below, released newest first by a failed start or by the shutdown.
+  const cleanup = new StartCleanup();
   try {
+    // Before anything listens, so that the first call is traced; released last, flushing the shutdown's spans.
+    if (config.tracing.enabled) cleanup.defer('tracing SDK', acquireTracingSdk(config.tracing));
+    const container = new Container();
+    bindValue(container, ServerConfigToken, config);
+    bindValue(container, LoggerToken, logger);
+    // Bound before modules register, so the clients they make count into the registry the endpoint serves.
+    const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
+    const authentication = createAuthentication(config.auth, logger);
+    if (metrics) bindValue(container, MetricsRegistryToken, metrics.registry);
+    registerModules(modules, { container, config, cleanup });
+    for (const module of modules) for (const service of module.services) container.bind(service).toSelf().inSingletonScope();
+    applyOverrides(container, options.overrides ?? []);
+
+    const server = new SwitchboardServer({
+      config: config.server,
+      logger,
+      interceptors: [
+        // Outermost, so that they see the status every other interceptor settled on.
+        ...(config.tracing.enabled ? [serverTracingInterceptor()] : []),
+        ...(metrics ? [metrics.interceptor] : []),
+        ...(config.log.access.enabled ? [accessLogInterceptor(logger, config.log.access)] : []),
+        ...(authentication ? [authentication] : []),
+        ...(options.interceptors ?? []),
+        ...modules.flatMap((module) => module.processInterceptors?.(container) ?? []),
+      ],
+    });
+    let endpoint: MetricsEndpoint | undefined;
+    // Deferred before the server, so that it closes after the grace period: a scrape during it still sees the calls ending.
+    cleanup.defer('metrics endpoint', () => endpoint?.close());
+    // A server nobody can reach to stop must not stay behind: a failed start stops it at once, the shutdown with its grace period.
+    let graceMs: number | undefined = 0;
+    cleanup.defer('server', () => server.shutdown(graceMs));
+    for (const module of modules) {
+      const interceptors = module.interceptors?.(container) ?? [];
+      for (const service of module.services) server.addService(container.get(service), { interceptors });
+    }
+    logGuardedMethods(
+      modules.flatMap((module) => module.services),
+      { jwt: authentication !== undefined, clientCertificates: config.server.tls.clientAuth !== 'none' },
+      logger,
+    );
+    const port = await server.listen();
     // A worker's metrics are served by its primary, summed over the workers.
     if (metrics && isSwitchboardWorker()) shareMetricsWithPrimary(metrics.registry);
     else if (metrics) endpoint = await serveMetrics(metrics.registry, config.metrics);
-    for (const module of options.modules) await module.started?.(container, { host: config.server.host, port });
+    for (const module of modules) await module.started?.(container, { host: config.server.host, port });
+    return {
+      port,
+      address: `${config.server.host}:${port}`,
+      ...(endpoint ? { metricsPort: endpoint.port } : {}),
+      config,
+      container,
+      server,
+      logger,
+      async shutdown(grace?: number): Promise<void> {
+        for (const module of modules) {
+          try {
+            await module.stopping?.(container);
+          } catch (error) {
+            logger.warn({ err: error, module: module.name }, 'stopping hook failed');
+          }
+        }
+        graceMs = grace;
+        // The server (with its grace period), the metrics endpoint, every `dispose`, the clients, the tracing SDK.
+        const [first, ...others] = await cleanup.release();
+        for (const failure of others) logger.error({ err: failure.error, resource: failure.name }, 'releasing failed during the shutdown');
+        if (first) throw first.error;
+      },
+    };
   } catch (error) {
-    // A server nobody can reach to stop must not stay behind.
-    await server.shutdown(0);
-    await endpoint?.close();
-    for (const module of [...options.modules].reverse()) await module.dispose?.(container);
-    clients.close();
-    await releaseTracing?.();
+    // The caller sees the start's own error; what could not be released is logged.
+    for (const failure of await cleanup.release()) logger.error({ err: failure.error, resource: failure.name }, 'releasing failed after a failed start');
     throw error;
   }
-  return {
-    port,
-    address: `${config.server.host}:${port}`,
-    ...(endpoint ? { metricsPort: endpoint.port } : {}),
-    config,
-    container,
-    server,
-    logger,
-    async shutdown(graceMs?: number) {
-      for (const module of options.modules) {
-        try {
-          await module.stopping?.(container);
-        } catch (error) {
-          logger.warn({ err: error, module: module.name }, 'stopping hook failed');
-        }
-      }
-      try {
-        await server.shutdown(graceMs);
-      } finally {
-        // After the grace period, so that a scrape during it still sees the calls ending.
-        await endpoint?.close();
-      }
-      try {
-        for (const module of [...options.modules].reverse()) await module.dispose?.(container);
-      } finally {
-        // Last, so that calls still ending in the grace period and `dispose` hooks have their clients.
-        clients.close();
-      }
-      // Last: flushes the spans of the calls that ended during the shutdown.
-      await releaseTracing?.();
-    },
-  };
 }
 
 /**
@@ -249,7 +241,7 @@ export async function runMain(options: StartOptions): Promise<void> {
   process.on('SIGINT', stop);
   const primary = isSwitchboardWorker() ? followPrimary({ stop, handled: () => signals }) : undefined;
   try {
-    running = await startServer({ ...options, modules: workerModules(options.modules) });
+    running = await startServer(options);
   } catch (error) {
     exitOnStartError(error);
   }
