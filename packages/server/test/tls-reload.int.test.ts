@@ -88,9 +88,16 @@ describe('server.tls files rotated on disk', () => {
     const before = ourClient(port, grpc.credentials.createSsl(ca));
     const stream = before['Bidi']!() as grpc.ClientDuplexStream<{ message: string }, { message: string; index: number }>;
     const replies: string[] = [];
-    stream.on('data', (reply: { message: string }) => replies.push(reply.message));
+    let firstReply: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (firstReply = resolve));
+    stream.on('data', (reply: { message: string }) => {
+      replies.push(reply.message);
+      firstReply();
+    });
     const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
     stream.write({ message: 'before' });
+    // The stream's connection is made with the old certificate before anything rotates.
+    await answered;
 
     files.rotate(certs.namedCert, certs.namedKey);
     await untilServed(port, 'named');
