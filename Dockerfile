@@ -17,6 +17,8 @@ COPY package.json package-lock.json turbo.json tsconfig.base.json ./
 COPY packages packages
 COPY apps apps
 COPY bench bench
+# testing/ (@switchboard/test-support) is a workspace of test helpers: npm ci needs its manifest, nothing else of it.
+COPY testing/package.json testing/
 RUN --mount=type=cache,target=/root/.npm npm ci
 RUN npm run build
 # What the runtime stage takes from here, found through npm's own list of the workspaces: each

@@ -18,6 +18,8 @@ module.exports = (dir) => ({
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
     '^@switchboard/(core|server|client|lb|cli|testing)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@switchboard/app-(greeter|orders|interop)$': path.join(__dirname, 'apps/$1/src/index.ts'),
+    '^@switchboard/test-support$': path.join(__dirname, 'testing/index.ts'),
   },
   testTimeout: 20000,
 });

@@ -1,7 +1,7 @@
 import * as http2 from 'node:http2';
 
 /** A gRPC length-prefixed message: flag byte, 4-byte big-endian length, bytes. */
-export function grpcFrame(message: Buffer, compressed = false): Buffer {
+export function grpcFrame(message: Buffer | Uint8Array, compressed = false): Buffer {
   const head = Buffer.alloc(5);
   head.writeUInt8(compressed ? 1 : 0, 0);
   head.writeUInt32BE(message.length, 1);

@@ -47,11 +47,14 @@ export function assertGoPeerAvailable(): void {
 /** One build per test file, removed when it ends. */
 let built: Promise<string> | undefined;
 let buildDir: string | undefined;
-afterAll(() => {
-  if (buildDir !== undefined) fs.rmSync(buildDir, { recursive: true, force: true });
-  buildDir = undefined;
-  built = undefined;
-});
+// Under jest only: plain node children (ts-child) load this module too, through the package index.
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    if (buildDir !== undefined) fs.rmSync(buildDir, { recursive: true, force: true });
+    buildDir = undefined;
+    built = undefined;
+  });
+}
 
 /** The folder holding `go-peer` and `go-peer-client`, built on first use. */
 function goPeerBuild(): Promise<string> {

@@ -19,9 +19,12 @@ export interface PeerServer {
 
 /** Every server a test file started is killed when it ends, even one a test forgot to close. */
 const running = new Set<() => Promise<void>>();
-afterAll(async () => {
-  await Promise.all([...running].map((close) => close()));
-});
+// Under jest only: plain node children (ts-child) load this module too, through the package index.
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    await Promise.all([...running].map((close) => close()));
+  });
+}
 
 /**
  * Spawns `command` and resolves once it prints `{"event": "listening", "port": N}`;

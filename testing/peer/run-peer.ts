@@ -62,10 +62,13 @@ function sharedGenDir(): string {
   genDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-peer-'));
   return genDir;
 }
-afterAll(() => {
-  if (genDir !== undefined) fs.rmSync(genDir, { recursive: true, force: true });
-  genDir = undefined;
-});
+// Under jest only: plain node children (ts-child) load this module too, through the package index.
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    if (genDir !== undefined) fs.rmSync(genDir, { recursive: true, force: true });
+    genDir = undefined;
+  });
+}
 
 /**
  * Runs one peer scenario against `target` (host:port) and resolves to what it

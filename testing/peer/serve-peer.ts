@@ -22,10 +22,13 @@ export interface StartPeerServerOptions {
 
 /** One folder of generated `_pb2` code per test file: protoc runs once. */
 let genDir: string | undefined;
-afterAll(() => {
-  if (genDir !== undefined) fs.rmSync(genDir, { recursive: true, force: true });
-  genDir = undefined;
-});
+// Under jest only: plain node children (ts-child) load this module too, through the package index.
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    if (genDir !== undefined) fs.rmSync(genDir, { recursive: true, force: true });
+    genDir = undefined;
+  });
+}
 
 /**
  * Starts `testing/peer/server.py` with Debian's python3-grpcio and resolves
