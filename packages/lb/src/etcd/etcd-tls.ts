@@ -1,4 +1,4 @@
-import { SwitchboardError, readCertificate, readKeyPair } from '@switchboard/core';
+import { SwitchboardError, readCertificateBundle, readKeyPair } from '@switchboard/core';
 import type { IOptions } from 'etcd3';
 
 /** `resolvers.etcd.tls`: the CA etcd's certificate must chain to, and a client certificate for etcd's `--client-cert-auth`. */
@@ -33,7 +33,7 @@ export function etcdCredentials(
     throw configError(`${at}.${unset}: required when ${set} is set`);
   }
   const pair = certFile === '' ? undefined : readKeyPair(at, { certFile, keyFile }, now);
-  const ca = caFile === '' ? undefined : readCertificate(`${at}.caFile`, caFile, now).pem;
+  const ca = caFile === '' ? undefined : readCertificateBundle(`${at}.caFile`, caFile, now).pem;
   // etcd3 passes these to grpc.credentials.createSsl, whose roots default to the system's when null.
   return { rootCertificate: ca ?? (null as unknown as Buffer), ...(pair ? { privateKey: pair.key, certChain: pair.cert } : {}) };
 }
