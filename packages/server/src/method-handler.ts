@@ -103,7 +103,12 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
       };
       if (!direct || method.kind !== 'unary') {
         // Everything the call runs sees `ctx` as its current context (clients inherit from it).
-        return void runInCallContext(ctx, () => single(next({ method, ctx, requests: requestsOf(call, ctx) }))).then(succeed, fail);
+        try {
+          return void runInCallContext(ctx, () => single(next({ method, ctx, requests: requestsOf(call, ctx) }))).then(succeed, fail);
+        } catch (error) {
+          // An interceptor written as a plain function may throw before it returns.
+          return fail(asError(error));
+        }
       }
       // No interceptor: the handler alone, answered with the abort reason as soon as the call aborts (see runHandler).
       if (ctx.abortReason !== undefined) return fail(ctx.abortReason);
@@ -129,7 +134,7 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
         // The handler's own responses, when no interceptor wrapped them, are read without a promise per message.
         return responses instanceof Abortable ? responses.pipeTo(write) : writeAll(responses, write);
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(asError(error));
       }
     }).then(
       () => {

@@ -1,9 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, Service, UseInterceptors, observe, type ServerInterceptor } from '@switchboard/core';
-import { Echo, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
+import { Echo, type EchoReply, type EchoRequest, grpcFrame, rawCall, until } from '@switchboard/test-support';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
-import { until } from '../../../testing/until';
-import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 function tracer(name: string, log: string[]): ServerInterceptor {
   return async function* (call, next) {
@@ -108,6 +106,30 @@ describe('server interceptors', () => {
     };
     h = await startEcho({ interceptors: [upper] });
     await expect(unary(h.client, 'Unary', { message: 'shout' })).resolves.toMatchObject({ message: 'SHOUT' });
+  });
+});
+
+describe('an interceptor written as a plain function that throws before it returns', () => {
+  let h: EchoHarness | undefined;
+  afterEach(() => h?.close());
+
+  it('ends unary and server-streaming calls INTERNAL, and the server goes on serving', async () => {
+    let thrown = 0;
+    const broken: ServerInterceptor = (call, next) => {
+      if (call.ctx.metadata.get('break').length > 0) {
+        thrown++;
+        throw new Error('interceptor bug');
+      }
+      return next(call);
+    };
+    h = await startEcho({ interceptors: [broken] });
+    const metadata = new grpc.Metadata();
+    metadata.set('break', 'yes');
+    await expect(unary(h.client, 'Unary', { message: 'x' }, { metadata })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    const stream = h.client['ServerStream']!({ count: 2 }, metadata) as grpc.ClientReadableStream<EchoReply>;
+    await expect(collect(stream)).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    expect(thrown).toBe(2);
+    await expect(unary(h.client, 'Unary', { message: 'still up' })).resolves.toMatchObject({ message: 'still up' });
   });
 });
 
