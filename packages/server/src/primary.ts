@@ -3,7 +3,9 @@ import { Container } from 'inversify';
 import { LoggerToken, ServerConfigToken, bindValue, type AnyAppModule, type Logger, type ServerConfig } from '@switchboard/core';
 import type { MetricsConfig } from './metrics-config';
 import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint';
-import { WORKER_ENV, WorkersRegistry, isListeningMessage, type SignalMessage } from './workers';
+import { StartCleanup } from './start-cleanup';
+import { registerModules } from './start-modules';
+import { WORKER_ENV, WorkersRegistry, isListeningMessage, primaryModules, type SignalMessage } from './workers';
 
 /**
  * A crash loop ends the deployment: this many unexpected worker exits within
@@ -20,7 +22,7 @@ export interface PrimaryOptions {
   readonly workers: number;
   /** The whole validated configuration (every module's keys too). */
   readonly config: Readonly<ServerConfig & MetricsConfig>;
-  /** The modules; the primary runs the hooks of the per-deployment ones (`AppModule.perDeployment`). */
+  /** The modules; the primary opens the clients of the per-deployment ones (`AppModule.perDeployment`) and runs their hooks. */
   readonly modules: readonly AnyAppModule[];
   readonly logger: Logger;
 }
@@ -35,11 +37,14 @@ export interface PrimaryOptions {
  * after a second signal (or a worker that failed), 130 at once on a third
  * (the workers are killed). A worker that exits before every worker has
  * listened, or {@link MAX_WORKER_DEATHS} exits within {@link CRASH_WINDOW_MS},
- * stop the deployment with exit code 1. Throws what a per-deployment module's
- * `register` throws, before any worker starts. @internal
+ * stop the deployment with exit code 1. The per-deployment modules' clients
+ * are opened before their `register` and closed after their `dispose`, as
+ * `startServer` does. Rejects with what opening those clients or a
+ * per-deployment module's `register` throws, before any worker starts and
+ * with what they acquired released. @internal
  */
-export function runPrimary(options: PrimaryOptions): void {
-  new Primary(options).start();
+export async function runPrimary(options: PrimaryOptions): Promise<void> {
+  await new Primary(options).start();
 }
 
 class Primary {
@@ -57,15 +62,22 @@ class Primary {
   private stopped: Promise<void> | undefined;
   private hooksDone = false;
   private metrics: MetricsEndpoint | undefined;
+  /** The per-deployment modules' clients and `dispose` hooks, and the metrics endpoint, released by the exit. */
+  private readonly cleanup = new StartCleanup();
 
   constructor(private readonly options: PrimaryOptions) {
     this.perDeployment = options.modules.filter((m) => m.perDeployment === true);
   }
 
-  start(): void {
+  async start(): Promise<void> {
     bindValue(this.container, ServerConfigToken, this.options.config);
     bindValue(this.container, LoggerToken, this.options.logger);
-    for (const module of this.perDeployment) module.register?.(this.container, this.options.config);
+    try {
+      registerModules(primaryModules(this.options.modules), { container: this.container, config: this.options.config, cleanup: this.cleanup });
+    } catch (error) {
+      await this.release('releasing failed after a failed start');
+      throw error;
+    }
     process.on('SIGTERM', this.onSignal);
     process.on('SIGINT', this.onSignal);
     cluster.on('message', this.onMessage);
@@ -93,7 +105,11 @@ class Primary {
   private async runStarted(port: number): Promise<void> {
     const { host } = this.options.config.server;
     try {
-      if (this.options.config.metrics.enabled) this.metrics = await serveMetrics(new WorkersRegistry(), this.options.config.metrics);
+      if (this.options.config.metrics.enabled) {
+        const metrics = await serveMetrics(new WorkersRegistry(), this.options.config.metrics);
+        this.metrics = metrics;
+        this.cleanup.defer('metrics endpoint', () => metrics.close());
+      }
       for (const module of this.perDeployment) await module.started?.(this.container, { host, port });
     } catch (error) {
       this.options.logger.error({ err: error }, 'the metrics endpoint or a per-deployment module failed to start; stopping the workers');
@@ -178,15 +194,14 @@ class Primary {
 
   private async finish(): Promise<void> {
     if (!this.hooksDone) return;
-    await this.metrics?.close();
-    for (const module of [...this.perDeployment].reverse()) {
-      try {
-        await module.dispose?.(this.container);
-      } catch (error) {
-        this.options.logger.warn({ err: error, module: module.name }, 'dispose hook failed');
-      }
-    }
+    // The metrics endpoint, every per-deployment `dispose`, then the clients.
+    await this.release('releasing failed at exit');
     this.options.logger.info({ exitCode: this.exitCode }, 'all workers stopped');
     process.exit(this.exitCode);
+  }
+
+  /** Releases what the primary acquired, logging what fails. */
+  private async release(message: string): Promise<void> {
+    for (const failure of await this.cleanup.release()) this.options.logger.warn({ err: failure.error, resource: failure.name }, message);
   }
 }

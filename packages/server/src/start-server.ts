@@ -202,7 +202,8 @@ export async function runMain(options: StartOptions): Promise<void> {
       const workers = workerCount(config.server.workers);
       if (workers > 1) {
         const logger = (options.logger ?? createLogger(config)).child({ primary: true, pid: process.pid });
-        return runPrimary({ workers, config, modules: options.modules, logger });
+        // Awaited here, so that a per-deployment module that fails to register ends the process as a bad start does.
+        return await runPrimary({ workers, config, modules: options.modules, logger });
       }
     } catch (error) {
       exitOnStartError(error);

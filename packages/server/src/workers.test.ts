@@ -1,7 +1,7 @@
 import * as os from 'node:os';
-import { defineModule } from '@switchboard/core';
+import { defineModule, type AnyAppModule } from '@switchboard/core';
 import { loadServerConfig } from './start-server';
-import { workerCount, workerModules } from './workers';
+import { primaryModules, workerCount, workerModules } from './workers';
 
 const load = (workers: unknown, env: Record<string, string> = {}) =>
   loadServerConfig([], { argv: [], env, configDir: null, values: { tree: { server: { workers } }, origin: 'the test' } }).server.workers;
@@ -40,5 +40,14 @@ describe('workerModules outside a worker', () => {
   it('leaves every module as it is, per-deployment ones included', () => {
     const modules = [defineModule({ name: 'a', services: [] }), defineModule({ name: 'b', services: [], perDeployment: true, started: () => undefined })];
     expect(workerModules(modules)).toBe(modules);
+  });
+});
+
+describe('primaryModules', () => {
+  it('keeps the per-deployment modules whole and of the others only their names and the client interceptors they name', () => {
+    const named = { audit: () => undefined } as unknown as NonNullable<AnyAppModule['clientInterceptors']>;
+    const registration = defineModule({ name: 'registration', services: [], perDeployment: true, started: () => undefined });
+    const app = defineModule({ name: 'app', services: [class {}], clientInterceptors: named, register: () => undefined });
+    expect(primaryModules([app, registration])).toEqual([{ name: 'app', services: [], clientInterceptors: named }, registration]);
   });
 });

@@ -52,14 +52,31 @@ export function workerLogger(logger: Logger): Logger {
 }
 
 /**
- * The modules a process serves: in a worker, a per-deployment module
- * (`AppModule.perDeployment`) keeps only its config keys, for the primary
+ * The modules a process wires (its config is still read from all of them): in
+ * a worker, a per-deployment module (`AppModule.perDeployment`) keeps only
+ * the client interceptors it names, for the primary opens its clients and
  * runs its hooks. @internal
  */
 export function workerModules(modules: readonly AnyAppModule[]): readonly AnyAppModule[] {
   if (!isSwitchboardWorker()) return modules;
-  return modules.map((module) => (module.perDeployment === true ? { name: module.name, config: module.config, services: [] } : module));
+  return modules.map((module) => (module.perDeployment === true ? namesOnly(module) : module));
 }
+
+/**
+ * The modules a workers primary wires: the per-deployment ones (their
+ * clients, `register` and hooks), and of the others only the client
+ * interceptors they name, which config may give every client. @internal
+ */
+export function primaryModules(modules: readonly AnyAppModule[]): readonly AnyAppModule[] {
+  return modules.map((module) => (module.perDeployment === true ? module : namesOnly(module)));
+}
+
+/** `module` without clients, services, bindings or hooks: only its name and the client interceptors it names. */
+const namesOnly = (module: AnyAppModule): AnyAppModule => ({
+  name: module.name,
+  services: [],
+  ...(module.clientInterceptors ? { clientInterceptors: module.clientInterceptors } : {}),
+});
 
 /** How a worker's runMain follows its primary; see {@link followPrimary}. @internal */
 export interface FollowOptions {

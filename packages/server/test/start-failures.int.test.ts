@@ -1,11 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { Service, createToken, defineModule, resolve, type AnyAppModule } from '@switchboard/core';
 import { startServer, type RunningServer } from '../src/start-server';
 import { override, type Override } from '../src/override';
-import { memoryLogger } from './harness';
+import { memoryLogger, startEcho, type EchoHarness } from './harness';
 import { BackendToken, backendClient, channelsTo } from './start-failures-clients';
 import { Echo, createEchoService } from '../../../testing/echo/echo-service';
 import { freePort } from '../../../testing/free-port';
+import { spawnTsChild } from '../../../testing/ts-child';
+import { until } from '../../../testing/until';
 
 /** Where a start fails, and what each failure needs. */
 interface FailurePoint {
@@ -200,5 +204,78 @@ describe('a started server', () => {
     const next = await startServer({ modules: [], logger: memoryLogger().logger, config: configOf({ serviceName: 'second' }) });
     expect([next.port, next.metricsPort]).toEqual([ports.server, ports.metrics]);
     await next.shutdown(0);
+  });
+});
+
+interface ChildLine {
+  readonly msg: string;
+  readonly primary?: boolean;
+  readonly pid?: number;
+  /** The channels to the backend the process had open when it wrote the line. */
+  readonly open?: string[];
+  readonly [key: string]: unknown;
+}
+
+/** The deployment of start-failures-primary.ts in its own processes, and what they printed. */
+function deploy(arg: { backendPort: number; failRegister?: boolean }) {
+  const child = spawnTsChild(path.join(__dirname, 'start-failures-primary.ts'), arg);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let code: number | null | undefined;
+  // 'close', not 'exit': every line the primary and its workers wrote has been read by then.
+  const exited = new Promise<number | null>((done) => child.once('close', done)).then((c) => (code = c));
+  const lines = (): ChildLine[] =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as ChildLine);
+  return { child, exited, lines, out: () => out, code: () => code };
+}
+
+describe('a workers primary (server.workers: 2) with a per-deployment module that declares a client', () => {
+  let backend: EchoHarness | undefined;
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await backend?.close();
+  });
+
+  it('gives the module a working stub in its started hook, keeps the channel open through dispose and closes it before it exits; the workers open none', async () => {
+    const echo = await startEcho();
+    backend = echo;
+    const d = deploy({ backendPort: echo.port });
+    child = d.child;
+    const ready = (): boolean => d.lines().some((l) => l.msg === 'workers listening') && d.lines().some((l) => l.msg === 'backend answered');
+    // A primary that cannot start its per-deployment module exits instead: stop waiting then, and show what it said.
+    await until(() => ready() || d.code() !== undefined, 20_000, 'every worker listening, or an exit');
+    if (!ready()) throw new Error(`the deployment exited with ${String(d.code())} before every worker listened:\n${d.out()}`);
+    const answered = d.lines().filter((l) => l.msg === 'backend answered');
+    expect(answered).toEqual([expect.objectContaining({ primary: true, reply: 'from the primary', open: [`127.0.0.1:${echo.port}`] })]);
+
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    const primaryPid = answered[0]!.pid;
+    expect(d.lines().filter((l) => l.msg === 'announcer disposed')).toEqual([expect.objectContaining({ pid: primaryPid, open: [`127.0.0.1:${echo.port}`] })]);
+    const exits = d.lines().filter((l) => l.msg === 'exiting');
+    expect(exits.map((l) => [l.primary, l.open])).toEqual(
+      expect.arrayContaining([
+        [true, []],
+        [false, []],
+        [false, []],
+      ]),
+    );
+    expect(exits).toHaveLength(3);
+    // Three node processes that transpile TypeScript as they load, on a shared machine.
+  }, 40_000);
+
+  it("exits 1 with the error of a per-deployment register that throws, before any worker starts, having run the registered modules' dispose and closed the channels", async () => {
+    const d = deploy({ backendPort: await freePort(), failRegister: true });
+    child = d.child;
+    expect(await d.exited).toBe(1);
+    expect(d.out()).toContain('boom: the per-deployment register under test');
+    expect(d.lines().filter((l) => l.msg === 'starting workers')).toEqual([]);
+    expect(d.lines().filter((l) => l.msg === 'announcer disposed')).toEqual([expect.objectContaining({ primary: true, open: [expect.any(String)] })]);
+    expect(d.lines().filter((l) => l.msg === 'exiting')).toEqual([expect.objectContaining({ primary: true, open: [] })]);
   });
 });
