@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/gen/**', '**/node_modules/**', '**/*.js', '**/*.mjs'] },
@@ -11,6 +11,9 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    // Resolve .ts sources (relative imports, test-support's index.ts) as well as built packages; the default
+    // resolver knows only .js, so the import-x rules below saw no relative import before.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.node'] })] },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
@@ -18,6 +21,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       'import-x/no-cycle': 'error',
+      // A file imports only packages its own package.json declares (workspace packages and type-only
+      // imports included), and never reaches into another workspace's folder (testing/, an app, another
+      // package's test/) by a relative path: shared test helpers come from @switchboard/test-support.
+      'import-x/no-extraneous-dependencies': ['error', { includeInternal: true, includeTypes: true }],
+      'import-x/no-relative-packages': 'error',
     },
   },
   {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { RunningServer } from '@switchboard/server';
-import { runTsChild } from '../../../testing/ts-child';
+import { runTsChild } from '@switchboard/test-support';
 import { startInteropServer } from './interop-harness';
 
 describe('the interop client in a fresh process (a cold channel, the call made at the top of the script)', () => {

@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import type { ServerInterceptor } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { assertPeerAvailable, PEER_PYTHON } from '../../../testing/peer/run-peer';
-import { runProcess, type Finished } from '../../../testing/run-process';
+import { assertPeerAvailable, type Finished, PEER_PYTHON, runProcess } from '@switchboard/test-support';
 import type { CaseResult } from '../src/client/interop-case';
 import { interopModule } from '../src/index';
 
@@ -38,7 +37,7 @@ afterAll(() => {
   genDir = undefined;
 });
 
-export { runProcess, type Finished } from '../../../testing/run-process';
+export { runProcess, type Finished } from '@switchboard/test-support';
 
 /** Runs the built client program; fails clearly when `npm run build` has not run. */
 export function runClientProgram(args: string[]): Promise<Finished> {

@@ -4,7 +4,7 @@ import { Code, RpcError, observe } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
 import { connectInterop, type InteropConnection } from '../src/client/interop-clients';
 import { ECHO_INITIAL_KEY, ECHO_TRAILING_KEY, SERVER_ID, TestService, payload, requestEncoding } from '../src/index';
-import { sniffMessageFlags } from '../../../testing/frame-sniffer';
+import { sniffMessageFlags } from '@switchboard/test-support';
 import { startInteropServer } from './interop-harness';
 
 const failure = (call: Promise<unknown>): Promise<RpcError> =>

@@ -2,7 +2,7 @@ import type { RunningServer } from '@switchboard/server';
 import type { CaseResult } from '../src/client/interop-case';
 import { CASE_NAMES } from '../src/client/run-interop-case';
 import { expectations } from './conformance';
-import { sniffMessageFlags } from '../../../testing/frame-sniffer';
+import { sniffMessageFlags } from '@switchboard/test-support';
 import { runPythonClient, startInteropServer } from './interop-harness';
 
 describe('the python interop client (grpcio, gRPC C core) against the Switchboard interop server', () => {

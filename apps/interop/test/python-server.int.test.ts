@@ -1,7 +1,7 @@
 import { connectInterop, type InteropConnection } from '../src/client/interop-clients';
 import { runInteropCase, runInteropCases } from '../src/client/run-interop-case';
 import { expectations } from './conformance';
-import { sniffMessageFlags } from '../../../testing/frame-sniffer';
+import { sniffMessageFlags } from '@switchboard/test-support';
 import { startPythonServer, type ServerProcess } from './interop-harness';
 
 describe('Switchboard’s interop client against the python interop server (grpcio, gRPC C core)', () => {

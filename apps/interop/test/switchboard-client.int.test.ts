@@ -4,7 +4,7 @@ import { connectInterop, type InteropConnection } from '../src/client/interop-cl
 import { runInteropCase, runInteropCases } from '../src/client/run-interop-case';
 import { payload } from '../src/payload';
 import { expectations } from './conformance';
-import { sniffMessageFlags } from '../../../testing/frame-sniffer';
+import { sniffMessageFlags } from '@switchboard/test-support';
 import { startInteropServer } from './interop-harness';
 
 describe('Switchboard’s interop client against the Switchboard interop server, in process', () => {

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { startGoPeerServer } from '../../../testing/go-peer/serve-go-peer';
-import { greeterModule } from '../../greeter/src/index';
+import { startGoPeerServer } from '@switchboard/test-support';
+import { greeterModule } from '@switchboard/app-greeter';
 import { ordersModule } from '../src/index';
 
 const PROGRAM = path.join(__dirname, '../dist/client/main.js');

@@ -1,8 +1,7 @@
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { runGoPeerClient } from '../../../testing/go-peer/serve-go-peer';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
-import { greeterModule } from '../../greeter/src/index';
+import { makeCertificates, runGoPeerClient, type TestCertificates } from '@switchboard/test-support';
+import { greeterModule } from '@switchboard/app-greeter';
 import { ordersModule } from '../src/index';
 
 /** orders and greeter on one TLS port; `clientAuth` as given. */

@@ -4,10 +4,8 @@ import * as path from 'node:path';
 import { RpcError, codeName, observe } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { sniffMessageFlags, type FrameSniffer } from '../../../testing/frame-sniffer';
-import { runGoPeerClient, type GoClientStep } from '../../../testing/go-peer/serve-go-peer';
-import { until } from '../../../testing/until';
-import { greeterModule } from '../../greeter/src/index';
+import { type FrameSniffer, type GoClientStep, runGoPeerClient, sniffMessageFlags, until } from '@switchboard/test-support';
+import { greeterModule } from '@switchboard/app-greeter';
 import { ordersModule } from '../src/index';
 
 /** What this app's servers saw of each addOrder: its request metadata, and how it ended. */

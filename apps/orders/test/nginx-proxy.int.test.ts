@@ -8,7 +8,7 @@ import { BadRequest, Code, RpcError, codeName, observe } from '@switchboard/core
 import { createClient, type Client, type StandaloneClient } from '@switchboard/client';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { greeterModule } from '../../greeter/src/index';
+import { greeterModule } from '@switchboard/app-greeter';
 import { OrderManagement, ordersModule } from '../src/index';
 
 const NGINX = '/usr/sbin/nginx';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { runProcess } from '../../../testing/run-process';
+import { runProcess } from '@switchboard/test-support';
 import { OrderAdmin, OrderManagement, ordersModule, type OrderManagementClient } from '../src/index';
 import type { OrderAdminClient } from '../src/gen/ecommerce/OrderAdmin';
 

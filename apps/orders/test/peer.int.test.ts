@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { codeName, observe, RpcError } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { runPeer, type PeerFailure, type PeerMetadata, type PeerOutcome } from '../../../testing/peer/run-peer';
-import { greeterModule } from '../../greeter/src/index';
+import { type PeerFailure, type PeerMetadata, type PeerOutcome, runPeer } from '@switchboard/test-support';
+import { greeterModule } from '@switchboard/app-greeter';
 import { ordersModule } from '../src/index';
 
 const REPO = path.resolve(__dirname, '../../..');

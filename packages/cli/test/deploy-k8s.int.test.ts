@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parseAllDocuments } from 'yaml';
 import { serverConfigSchema } from '@switchboard/core';
-import { runProcess, type Finished } from '../../../testing/run-process';
+import { type Finished, runProcess } from '@switchboard/test-support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');

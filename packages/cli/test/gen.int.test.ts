@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess, type Finished } from '../../../testing/run-process';
+import { type Finished, runProcess } from '@switchboard/test-support';
 import { readTree } from '../src/codegen/generate-app';
 
 const ROOT = path.resolve(__dirname, '../../..');

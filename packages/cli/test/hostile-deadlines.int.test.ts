@@ -1,4 +1,4 @@
-import { grpcFrame, rawExchange, type RawResponse } from '../../../testing/raw-http2';
+import { grpcFrame, rawExchange, type RawResponse } from '@switchboard/test-support';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 /** A protobuf string field 1 (`StringValue.value`, `Order.id`). */

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
+import { grpcFrame, rawExchange } from '@switchboard/test-support';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 const GET_ORDER = '/ecommerce.OrderManagement/getOrder';

@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../../testing/free-port';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
-import { runProcess, type Finished } from '../../../testing/run-process';
+import { assertPeerAvailable, type Finished, freePort, PEER_PYTHON, runProcess } from '@switchboard/test-support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'packages/cli/bin/switchboard.js');

@@ -1,4 +1,4 @@
-import { grpcFrame, rawCall } from '../../../testing/raw-http2';
+import { grpcFrame, rawCall } from '@switchboard/test-support';
 import { serveOrdersAndGreeter, type ServeProcess } from './serve-process';
 
 /** ecommerce.Order { id: "7" } */

@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { grpcFrame } from '../../../testing/raw-http2';
-import { until } from '../../../testing/until';
+import { grpcFrame, until } from '@switchboard/test-support';
 import { ROOT } from './serve-process';
 
 const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');

@@ -1,13 +1,10 @@
 import * as path from 'node:path';
 import { codeName, resolve, type Code } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
-import { runTsChild } from '../../../testing/ts-child';
-import { until } from '../../../testing/until';
+import { Echo, freePort, runTsChild, until } from '@switchboard/test-support';
 import { defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive, type Drive, type Outcome } from './drive-call';
 import { echoServer } from './echo-server';
-import { freePort } from '../../../testing/free-port';
 
 const echoClient = defineClient('echo', Echo);
 type Server = Awaited<ReturnType<typeof echoServer>>;

@@ -1,14 +1,12 @@
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { Code, resolve } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
-import { grpcFrame, headersThenReset, misbehavingServer, responseHeaders, sendStatus, type RawCall } from '../../../testing/misbehaving-server';
+import { Echo, grpcFrame, headersThenReset, misbehavingServer, type RawCall, responseHeaders, sendStatus, until } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { partialMessageAtEnd } from '../src/partial-message-at-end';
 import { connect } from './chain';
 import { KINDS, drive, type Kind } from './drive-call';
 import { echoServer } from './echo-server';
-import { until } from '../../../testing/until';
 
 const echoClient = defineClient('echo', Echo);
 const reply = (message: string, index = 0): Buffer => Echo.methods.get('Unary')!.definition.responseSerialize({ message, index });

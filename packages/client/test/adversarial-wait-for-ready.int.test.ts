@@ -1,10 +1,9 @@
 import { resolve } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo, freePort } from '@switchboard/test-support';
 import { defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';
 import { echoServer } from './echo-server';
-import { freePort } from '../../../testing/free-port';
 
 const echoClient = defineClient('echo', Echo);
 

@@ -1,6 +1,5 @@
 import { Code, resolve, type RpcError } from '@switchboard/core';
-import { Echo, type EchoRequest } from '../../../testing/echo/echo-service';
-import { grpcFrame, misbehavingServer, responseHeaders, sendStatus, type MisbehavingServer } from '../../../testing/misbehaving-server';
+import { Echo, type EchoRequest, grpcFrame, misbehavingServer, type MisbehavingServer, responseHeaders, sendStatus } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { connect } from './chain';
 import { statusOf } from './drive-call';

@@ -1,7 +1,5 @@
 import { Code, RpcError, resolve, type ClientInterceptor } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
-import { grpcFrame, misbehavingServer, responseHeaders, sendStatus, type RawCall } from '../../../testing/misbehaving-server';
-import { until } from '../../../testing/until';
+import { Echo, grpcFrame, misbehavingServer, type RawCall, responseHeaders, sendStatus, until } from '@switchboard/test-support';
 import { closeClients, defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';

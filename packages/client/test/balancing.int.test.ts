@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolve, SwitchboardError } from '@switchboard/core';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Lab } from '@switchboard/test-support';
+// eslint-disable-next-line import-x/no-relative-packages -- lb's server fixtures import @switchboard/server and lb's sources, so they cannot join test-support (a turbo cycle)
 import { backends, type Backend } from '../../lb/test/backends';
 import { defineClient } from '../src/index';
 import { connect } from './chain';

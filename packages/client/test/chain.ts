@@ -5,7 +5,7 @@ import { Container } from 'inversify';
 import { defineModule, loadConfig, resolve, serverConfigSchema, type ClientInterceptor, type Logger } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, Lab, type LastHop } from '@switchboard/test-support';
 import { clientsSchema, closeClients, defineClient, registerClients, type Client, type ClientDeclaration, type RegisterClientsOptions } from '../src/index';
 
 /** The client every hop forwards with, and the one the test calls A with. */

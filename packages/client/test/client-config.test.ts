@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Container } from 'inversify';
 import { loadConfig, serverConfigSchema, SwitchboardError } from '@switchboard/core';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Lab } from '@switchboard/test-support';
 import { clientConfigSchema, clientsSchema, defineClient, effectiveClientConfig, registerClients } from '../src/index';
 import { crossCheck } from '../src/client-config';
 import { balancingConfig, methodConfigs, serviceConfig } from '../src/service-config';

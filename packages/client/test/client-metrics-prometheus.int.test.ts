@@ -1,9 +1,7 @@
 import { Code, defineModule, resolve } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { Echo, createEchoService } from '../../../testing/echo/echo-service';
-import { freePort } from '../../../testing/free-port';
-import { startPrometheus, type Prometheus, type PromSample } from '../../../testing/prometheus';
+import { createEchoService, Echo, freePort, type Prometheus, type PromSample, startPrometheus } from '@switchboard/test-support';
 import { closeClients, defineClient, registerClients } from '../src/index';
 
 const echoClient = defineClient('echo', Echo);

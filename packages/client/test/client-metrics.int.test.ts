@@ -2,7 +2,7 @@ import { defineModule, resolve } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo } from '@switchboard/test-support';
 import { closeClients, createClient, defineClient, registerClients } from '../src/index';
 import { drive } from './drive-call';
 import { echoServer } from './echo-server';

@@ -1,7 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { BadRequest, Code, RpcError, observeClient, resolve, type ClientInterceptor } from '@switchboard/core';
-import { Echo, type EchoReply } from '../../../testing/echo/echo-service';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Echo, type EchoReply, Lab } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { connect } from './chain';
 import { echoServer } from './echo-server';

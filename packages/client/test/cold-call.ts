@@ -1,5 +1,5 @@
 import { resolve } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo } from '@switchboard/test-support';
 import { defineClient, type CallOptions } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';

@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import { resolve } from '@switchboard/core';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { Echo } from '../../../testing/echo/echo-service';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Echo, Lab } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { connect } from './chain';
 

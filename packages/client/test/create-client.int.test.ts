@@ -1,8 +1,7 @@
 import { Code, SwitchboardError, schemaDefaults, serverConfigSchema, type ClientInterceptor } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import pino from 'pino';
-import { Echo } from '../../../testing/echo/echo-service';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, Echo, Lab, type LastHop } from '@switchboard/test-support';
 import { clientConfigSchema, createClient, type CreateClientOptions } from '../src/index';
 import { KINDS, drive } from './drive-call';
 import { echoServer } from './echo-server';

@@ -1,7 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { resolve } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { connect } from './chain';
 import { KINDS, drive } from './drive-call';

@@ -1,6 +1,7 @@
 import { resolve } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Lab } from '@switchboard/test-support';
+// eslint-disable-next-line import-x/no-relative-packages -- lb's server fixtures import @switchboard/server and lb's sources, so they cannot join test-support (a turbo cycle)
 import { etcdConfig, registeredLab, startEtcd, type EtcdProcess } from '../../lb/test/etcd-process';
 import { defineClient } from '../src/index';
 import { connect } from './chain';

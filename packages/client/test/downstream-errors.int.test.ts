@@ -1,9 +1,8 @@
 import { Code, RpcError } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import type { LastHop } from '../../../testing/lab/lab-service';
+import { freePort, type LastHop } from '@switchboard/test-support';
 import { caller, hop } from './chain';
-import { freePort } from '../../../testing/free-port';
 
 /** A logger that keeps its lines in memory. */
 function memoryLogger() {

@@ -1,5 +1,5 @@
 import { codeName, RpcError } from '@switchboard/core';
-import type { Echo, EchoRequest } from '../../../testing/echo/echo-service';
+import type { Echo, EchoRequest } from '@switchboard/test-support';
 import type { CallOptions, Client } from '../src/index';
 
 /** The four kinds, as the Echo stub names them. */

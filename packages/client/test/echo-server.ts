@@ -1,8 +1,7 @@
 import { SwitchboardServer } from '@switchboard/server';
 import { schemaDefaults, serverConfigSchema, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 import pino from 'pino';
-import { createEchoService, type Observed } from '../../../testing/echo/echo-service';
-import { createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createEchoService, createLabService, type LastHop, type Observed } from '@switchboard/test-support';
 
 function defaults(port: number): ServerConfig['server'] {
   return { ...schemaDefaults(serverConfigSchema).server, port };

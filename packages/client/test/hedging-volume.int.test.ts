@@ -1,7 +1,7 @@
 import { resolve, schemaDefaults, serverConfigSchema, type ServerInterceptor } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import pino from 'pino';
-import { Echo, createEchoService, type Observed } from '../../../testing/echo/echo-service';
+import { createEchoService, Echo, type Observed } from '@switchboard/test-support';
 import { defineClient } from '../src/index';
 import { connect } from './chain';
 

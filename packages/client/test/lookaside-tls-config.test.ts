@@ -1,6 +1,6 @@
 import { Container } from 'inversify';
 import { loadConfig, serverConfigSchema } from '@switchboard/core';
-import { Lab } from '../../../testing/lab/lab-service';
+import { Lab } from '@switchboard/test-support';
 import { clientsSchema, defineClient, registerClients } from '../src/index';
 
 const lab = defineClient('lab', Lab);

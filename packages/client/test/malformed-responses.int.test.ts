@@ -1,7 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Code, RpcError, resolve } from '@switchboard/core';
-import { Echo, type EchoReply } from '../../../testing/echo/echo-service';
+import { Echo, type EchoReply } from '@switchboard/test-support';
 import { connect } from './chain';
 import { defineClient } from '../src/define-client';
 

@@ -3,8 +3,7 @@
 // expected error that is missing fails the typecheck). The runtime test below
 // only checks the values the declarations hold.
 import { Service, bindValue, createToken, defineModule, inject, resolve, type CallContext } from '@switchboard/core';
-import { Echo } from '../../../testing/echo/echo-service';
-import { Lab, type FlakyReply, type ForwardReply, type ForwardRequest } from '../../../testing/lab/lab-service';
+import { Echo, type FlakyReply, type ForwardReply, type ForwardRequest, Lab } from '@switchboard/test-support';
 import { defineClient, type Client } from '../src/index';
 
 interface FrontdeskConfig {

@@ -2,9 +2,7 @@ import * as net from 'node:net';
 import { Code, Service, SwitchboardError, defineModule, inject, resolve, type AnyAppModule, type ClientInterceptor } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { Echo, createEchoService } from '../../../testing/echo/echo-service';
-import { freePort } from '../../../testing/free-port';
-import { Lab, type FlakyReply, type ForwardReply, type ForwardRequest } from '../../../testing/lab/lab-service';
+import { createEchoService, Echo, type FlakyReply, type ForwardReply, type ForwardRequest, freePort, Lab } from '@switchboard/test-support';
 import { createClient, defineClient, type Client } from '../src/index';
 import { echoServer } from './echo-server';
 

@@ -1,14 +1,19 @@
 import type * as grpc from '@grpc/grpc-js';
 import { BadRequest, Code, ErrorInfo, LocalizedMessage, RetryInfo, RpcError, resolve } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
-import { Greeter } from '../../../apps/greeter/src/index';
-import { OrderManagement } from '../../../apps/orders/src/index';
-import { Lab, type LastHop } from '../../../testing/lab/lab-service';
-import type { PeerEvent } from '../../../testing/peer/run-peer';
-import { startGoPeerServer } from '../../../testing/go-peer/serve-go-peer';
-import { startPeerServer, type PeerServer, type StartPeerServerOptions } from '../../../testing/peer/serve-peer';
+import {
+  type CombinedShipment__Output,
+  Greeter,
+  Lab,
+  type LastHop,
+  OrderManagement,
+  type PeerEvent,
+  type PeerServer,
+  startGoPeerServer,
+  startPeerServer,
+  type StartPeerServerOptions,
+} from '@switchboard/test-support';
 import { defineClient, type Client } from '../src/index';
-import type { CombinedShipment__Output } from '../../../apps/orders/src/gen/ecommerce/CombinedShipment';
 import { caller, connect, hop } from './chain';
 
 // Names used nowhere else in this file (nor by chain.ts: 'next', 'caller').

@@ -1,8 +1,7 @@
 import { Code, RpcError } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
-import type { LastHop } from '../../../testing/lab/lab-service';
+import { type LastHop, until } from '@switchboard/test-support';
 import { caller, hop } from './chain';
-import { until } from '../../../testing/until';
 
 describe('deadlines and cancellation flow through a chain A → B → C by themselves', () => {
   const seen = new Map<string, LastHop>();

@@ -5,9 +5,7 @@ import { Container } from 'inversify';
 import { Code, SwitchboardError, loadConfig, resolve, schemaDefaults, serverConfigSchema, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import pino from 'pino';
-import { Echo, createEchoService } from '../../../testing/echo/echo-service';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { createEchoService, createLabService, Echo, Lab, type LastHop, makeCertificates, type TestCertificates } from '@switchboard/test-support';
 import { clientsSchema, createClient, defineClient, registerClients, type CreateClientOptions } from '../src/index';
 
 type ServerTls = ServerConfig['server']['tls'];

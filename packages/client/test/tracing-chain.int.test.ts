@@ -2,10 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Code, type RpcError } from '@switchboard/core';
 import type { RunningServer } from '@switchboard/server';
-import type { LastHop } from '../../../testing/lab/lab-service';
-import { registerInMemoryTracing, type InMemoryTracing } from '../../../testing/in-memory-tracing';
-import { startPeerServer, type PeerServer } from '../../../testing/peer/serve-peer';
-import { until } from '../../../testing/until';
+import { type InMemoryTracing, type LastHop, type PeerServer, registerInMemoryTracing, startPeerServer, until } from '@switchboard/test-support';
 import { caller, hop } from './chain';
 
 const FORWARD = 'switchboard.lab.Lab/Forward';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
+import { assertPeerAvailable, PEER_PYTHON } from '@switchboard/test-support';
 import { GOOGLE_PROTOS_DIR, PROTO_LOADER_OPTIONS, loadProto } from './proto';
 
 /*

@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { schemaDefaults, serverConfigSchema, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '@switchboard/server';
 import pino from 'pino';
-import { Lab, createLabService, type ForwardReply, type ForwardRequest, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, type ForwardReply, type ForwardRequest, Lab, type LastHop } from '@switchboard/test-support';
 
 function defaults(): ServerConfig['server'] {
   return { ...schemaDefaults(serverConfigSchema).server, port: 0 };

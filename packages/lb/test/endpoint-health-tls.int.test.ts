@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { POLICY_NAMES, installLb } from '../src/index';
 import { healthBackends, labClient, spread, warm, type HealthBackend } from './backends';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { makeCertificates, type TestCertificates } from '@switchboard/test-support';
 
 installLb();
 

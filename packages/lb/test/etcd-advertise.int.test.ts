@@ -5,7 +5,7 @@ import { defineModule } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import { Etcd3 } from 'etcd3';
 import pino from 'pino';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, Lab, type LastHop } from '@switchboard/test-support';
 import { etcdConfigSchema, etcdRegistration, type EtcdConfig } from '../src/etcd/index';
 import { etcdConfig, startEtcd, type EtcdProcess } from './etcd-process';
 

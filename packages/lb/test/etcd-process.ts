@@ -6,13 +6,11 @@ import * as path from 'node:path';
 import { defineModule, type AnyAppModule } from '@switchboard/core';
 import { startServer, type RunningServer } from '@switchboard/server';
 import pino from 'pino';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, freePort, Lab, type LastHop } from '@switchboard/test-support';
 import { etcdConfigSchema, etcdRegistration, type EtcdConfig, type EtcdRegistrationOptions } from '../src/etcd/index';
 
 export const ETCD_BIN = '/usr/bin/etcd';
 const ROOT = path.resolve(__dirname, '../../..');
-
-import { freePort } from '../../../testing/free-port';
 
 export { freePort };
 

@@ -6,7 +6,7 @@ import type { RunningServer } from '@switchboard/server';
 import { etcdConfigSchema, registerEtcdResolver, type EtcdConfig } from '../src/etcd/index';
 import { labClient, spread } from './backends';
 import { etcdConfig, registeredLab, startEtcd, type EtcdProcess } from './etcd-process';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { makeCertificates, type TestCertificates } from '@switchboard/test-support';
 
 const LAB = 'switchboard.lab.Lab';
 

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { Lab } from '../../../testing/lab/lab-service';
-import { spawnTsChild } from '../../../testing/ts-child';
+import { Lab, spawnTsChild } from '@switchboard/test-support';
 import { etcdConfig, startEtcd, until, type EtcdProcess } from './etcd-process';
 
 interface LogLine {

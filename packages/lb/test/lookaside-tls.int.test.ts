@@ -9,7 +9,7 @@ import { etcdConfigSchema, type EtcdConfig } from '../src/etcd/index';
 import { lookasideModule, lookasideReporter, registerLookasideResolver } from '../src/lookaside/index';
 import { labClient, spread } from './backends';
 import { etcdConfig, registeredLab, startEtcd, until, type EtcdProcess } from './etcd-process';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { makeCertificates, type TestCertificates } from '@switchboard/test-support';
 
 const LAB = 'switchboard.lab.Lab';
 

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { installLb, registerResolver } from '../src/index';
 import { POLICY_NAMES, registerPolicies } from '../src/policies/index';
 import { backends, labClient, spread, warm, type Backend } from './backends';
-import { freePort } from '../../../testing/free-port';
+import { freePort } from '@switchboard/test-support';
 
 installLb();
 registerPolicies();

@@ -1,6 +1,6 @@
 import { defineModule } from '@switchboard/core';
 import { runMain } from '@switchboard/server';
-import { Lab, createLabService, type LastHop } from '../../../testing/lab/lab-service';
+import { createLabService, Lab, type LastHop } from '@switchboard/test-support';
 import { etcdConfigSchema, etcdRegistration } from '../src/etcd/index';
 
 /**

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { defineModule } from '@switchboard/core';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
-import { until } from '../../../testing/until';
+import { createEchoService, echoProto, until } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { collect, memoryLogger, unary, type EchoHarness } from './harness';
 

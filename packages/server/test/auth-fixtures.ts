@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Authorize, Service, UseInterceptors, type CallContext, type ServerInterceptor } from '@switchboard/core';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
-import { Echo, echoProto, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
-import type { TestCertificates } from '../../../testing/tls-certs';
+import { Echo, echoProto, type EchoReply, type EchoRequest, type TestCertificates } from '@switchboard/test-support';
 import type { EchoHarness } from './harness';
 
 export const ISSUER = 'https://issuer.test';

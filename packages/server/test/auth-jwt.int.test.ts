@@ -9,9 +9,7 @@ import { UnsecuredJWT, generateKeyPair } from 'jose';
 import { startServer, type RunningServer } from '../src/start-server';
 import { AUDIENCE, ISSUER, WhoAmI, bearer, echoClient, identityOf, makeIssuer, type TestIssuer } from './auth-fixtures';
 import { memoryLogger, unary, type EchoHarness } from './harness';
-import type { EchoReply } from '../../../testing/echo/echo-service';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
-import { runProcess } from '../../../testing/run-process';
+import { assertPeerAvailable, type EchoReply, PEER_PYTHON, runProcess } from '@switchboard/test-support';
 
 const BEARER_ECHO = path.join(__dirname, '../../../testing/peer/bearer_echo.py');
 

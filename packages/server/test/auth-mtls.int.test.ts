@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { defineModule, type ServerConfig } from '@switchboard/core';
 import { startServer, type RunningServer } from '../src/start-server';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { type EchoReply, makeCertificates, type TestCertificates } from '@switchboard/test-support';
 import { WhoAmI, clientCertificate, echoClient, identityOf, serverStream } from './auth-fixtures';
 import { memoryLogger, unary, type EchoHarness } from './harness';
-import type { EchoReply } from '../../../testing/echo/echo-service';
 
 type Tls = ServerConfig['server']['tls'];
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Authorize, Service, defineModule, type AnyAppModule, type CallContext } from '@switchboard/core';
-import { Echo, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
+import { Echo, type EchoReply, type EchoRequest } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import {
   AUDIENCE,

@@ -1,7 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo, grpcFrame, rawCall } from '@switchboard/test-support';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
-import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 describe('a Switchboard server serves every call kind', () => {
   let h: EchoHarness;

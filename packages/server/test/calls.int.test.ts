@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { BadRequest, Code, RpcError } from '@switchboard/core';
 import { startEcho, unary, type EchoHarness } from './harness';
-import { until } from '../../../testing/until';
+import { until } from '@switchboard/test-support';
 
 describe('deadlines and cancellation', () => {
   let h: EchoHarness;

@@ -1,10 +1,9 @@
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { until } from '../../../testing/until';
+import { grpcFrame, rawCall, until } from '@switchboard/test-support';
 import { startEchoWithPeers } from './echo-with-peers';
 import { unary, type EchoHarness } from './harness';
 import { FrameType, H2Error, PREFACE, RawConnection, emptyMessage, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';
-import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 const UNARY = '/switchboard.test.Echo/Unary';
 

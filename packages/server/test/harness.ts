@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { schemaDefaults, serverConfigSchema, type Logger, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
 import pino from 'pino';
 import { SwitchboardServer } from '../src/switchboard-server';
-import { createEchoService, echoProto, type Observed } from '../../../testing/echo/echo-service';
+import { createEchoService, echoProto, type Observed } from '@switchboard/test-support';
 
 /** The server defaults from the schema, on 127.0.0.1:0. */
 export function testServerConfig(overrides: Partial<ServerConfig['server']> = {}): ServerConfig['server'] {

@@ -9,8 +9,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'j
 import { startServer, type RunningServer } from '../src/start-server';
 import { AUDIENCE, ISSUER, WhoAmI, bearer, echoClient, identityOf } from './auth-fixtures';
 import { memoryLogger, unary, type EchoHarness } from './harness';
-import type { EchoReply } from '../../../testing/echo/echo-service';
-import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
+import { type EchoReply, grpcFrame, rawExchange } from '@switchboard/test-support';
 
 /** An ES256 key: its public JWK (with kid) and a minter of tokens it signs. */
 interface Key {

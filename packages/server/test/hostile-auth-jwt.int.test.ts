@@ -8,10 +8,7 @@ import { SignJWT, base64url, exportJWK, generateKeyPair, type CryptoKey } from '
 import { startServer, type RunningServer } from '../src/start-server';
 import { AUDIENCE, ISSUER, WhoAmI, bearer, echoClient, identityOf } from './auth-fixtures';
 import { memoryLogger, unary, type EchoHarness } from './harness';
-import type { EchoReply } from '../../../testing/echo/echo-service';
-import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
-import { runProcess } from '../../../testing/run-process';
+import { assertPeerAvailable, type EchoReply, grpcFrame, PEER_PYTHON, rawExchange, runProcess } from '@switchboard/test-support';
 
 const HEADERS_ECHO = path.join(__dirname, '../../../testing/peer/headers_echo.py');
 

@@ -1,8 +1,7 @@
-import { until } from '../../../testing/until';
+import { grpcFrame, until } from '@switchboard/test-support';
 import { startEchoWithPeers } from './echo-with-peers';
 import { unary, type EchoHarness } from './harness';
 import { ACK, END_STREAM, FrameType, H2Error, RawConnection, emptyMessage, frame, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';
-import { grpcFrame } from '../../../testing/raw-http2';
 
 const path = (method: string): string => `/switchboard.test.Echo/${method}`;
 

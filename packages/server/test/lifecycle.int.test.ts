@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { SwitchboardError } from '@switchboard/core';
-import { createEchoService, type Observed } from '../../../testing/echo/echo-service';
+import { createEchoService, type Observed } from '@switchboard/test-support';
 import { memoryLogger, startEcho, testServerConfig, unary, type EchoHarness } from './harness';
 import { SwitchboardServer } from '../src/switchboard-server';
 

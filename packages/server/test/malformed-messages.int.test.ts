@@ -2,10 +2,8 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { Echo } from '../../../testing/echo/echo-service';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
+import { assertPeerAvailable, Echo, grpcFrame, PEER_PYTHON, rawExchange } from '@switchboard/test-support';
 import { collect, startEcho, unary, type EchoHarness } from './harness';
-import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');

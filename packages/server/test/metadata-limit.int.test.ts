@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { until } from '../../../testing/until';
+import { until } from '@switchboard/test-support';
 import { startEchoWithPeers } from './echo-with-peers';
 import { unary, type EchoHarness } from './harness';
 import { ACK, FrameType, H2Error, PREFACE, RawConnection, emptyMessage, frame, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';

@@ -2,10 +2,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { defineModule } from '@switchboard/core';
-import { createEchoService, echoProto, type EchoReply } from '../../../testing/echo/echo-service';
+import { createEchoService, echoProto, type EchoReply, freePort } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { memoryLogger, unary, type EchoHarness } from './harness';
-import { freePort } from '../../../testing/free-port';
 
 const echoModule = defineModule({ name: 'echo', services: [createEchoService({ aborts: [], produced: 0 })] });
 

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError, Service, UseInterceptors, defineModule, observe, type CallContext, type ServerInterceptor } from '@switchboard/core';
-import { Echo, createEchoService, type EchoReply, type EchoRequest } from '../../../testing/echo/echo-service';
-import { Lab, createLabService } from '../../../testing/lab/lab-service';
+import { createEchoService, createLabService, Echo, type EchoReply, type EchoRequest, Lab } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { memoryLogger, unary, type EchoHarness } from './harness';
 

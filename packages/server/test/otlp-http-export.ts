@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { defineModule } from '@switchboard/core';
-import { startServer } from '@switchboard/server';
+import { startServer } from '../src/index';
 import pino from 'pino';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
+import { createEchoService, echoProto } from '@switchboard/test-support';
 
 /**
  * Run by tracing.int.test.ts in a plain node child (the OTLP/HTTP exporter

@@ -1,7 +1,6 @@
 import { Code } from '@switchboard/core';
-import { runPeer, type PeerFailure, type PeerMetadata, type PeerOutcome } from '../../../testing/peer/run-peer';
+import { type PeerFailure, type PeerMetadata, type PeerOutcome, runPeer, until } from '@switchboard/test-support';
 import { startEcho, type EchoHarness } from './harness';
-import { until } from '../../../testing/until';
 
 interface Reply {
   message: string;

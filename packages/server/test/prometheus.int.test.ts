@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { defineModule } from '@switchboard/core';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
-import { startPrometheus, type Prometheus, type PromSample } from '../../../testing/prometheus';
+import { createEchoService, echoProto, type Prometheus, type PromSample, startPrometheus } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { memoryLogger, unary, type EchoHarness } from './harness';
 

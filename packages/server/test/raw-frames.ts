@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { until } from '../../../testing/until';
+import { until } from '@switchboard/test-support';
 
 /** The 24 octets every HTTP/2 client connection starts with (RFC 9113 §3.4). */
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { Service, loadProto, serviceDescriptor } from '@switchboard/core';
-import { createEchoService } from '../../../testing/echo/echo-service';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
+import { assertPeerAvailable, createEchoService, PEER_PYTHON } from '@switchboard/test-support';
 import { SwitchboardServer } from '../src/switchboard-server';
 import { memoryLogger, testServerConfig } from './harness';
 

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo, grpcFrame, rawExchange } from '@switchboard/test-support';
 import { startEcho, unary, type EchoHarness } from './harness';
-import { grpcFrame, rawExchange } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 const frame = (message: string): Buffer => grpcFrame(serialize({ message }));

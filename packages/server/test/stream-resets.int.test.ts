@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { until } from '../../../testing/until';
+import { until } from '@switchboard/test-support';
 import { startEchoWithPeers } from './echo-with-peers';
 import { unary, type EchoHarness } from './harness';
 import { FrameType, H2Error, RawConnection, frame, grpcRequestHeaders, headerBlock, headersFrames } from './raw-frames';

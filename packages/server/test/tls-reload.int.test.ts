@@ -4,8 +4,7 @@ import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '../src/switchboard-server';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import { createEchoService, echoProto, makeCertificates, type TestCertificates } from '@switchboard/test-support';
 import { memoryLogger, testServerConfig, unary, type EchoHarness } from './harness';
 
 type Tls = ServerConfig['server']['tls'];

@@ -4,12 +4,17 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchboardError, type ServerConfig } from '@switchboard/core';
 import { SwitchboardServer } from '../src/switchboard-server';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
-import { PEER_PYTHON, assertPeerAvailable } from '../../../testing/peer/run-peer';
-import { runProcess } from '../../../testing/run-process';
-import { makeCertificates, type TestCertificates } from '../../../testing/tls-certs';
+import {
+  assertPeerAvailable,
+  createEchoService,
+  echoProto,
+  freePort,
+  makeCertificates,
+  PEER_PYTHON,
+  runProcess,
+  type TestCertificates,
+} from '@switchboard/test-support';
 import { memoryLogger, testServerConfig, unary, type EchoHarness } from './harness';
-import { freePort } from '../../../testing/free-port';
 
 type Tls = ServerConfig['server']['tls'];
 const PLAIN: Tls = { certFile: '', keyFile: '', caFile: '', clientAuth: 'none', watchIntervalMs: 0 };

@@ -4,10 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Code, SwitchboardError, defineModule } from '@switchboard/core';
-import { createEchoService, echoProto } from '../../../testing/echo/echo-service';
-import { runTsChild } from '../../../testing/ts-child';
-import { registerInMemoryTracing, type InMemoryTracing } from '../../../testing/in-memory-tracing';
-import { until } from '../../../testing/until';
+import { createEchoService, echoProto, type InMemoryTracing, registerInMemoryTracing, runTsChild, until } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { memoryLogger, unary, type EchoHarness } from './harness';
 

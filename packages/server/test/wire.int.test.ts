@@ -1,8 +1,7 @@
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { Echo } from '../../../testing/echo/echo-service';
+import { Echo, grpcFrame, rawCall } from '@switchboard/test-support';
 import { startEcho, unary, type EchoHarness } from './harness';
-import { grpcFrame, rawCall } from '../../../testing/raw-http2';
 
 const serialize = (request: object): Buffer => Echo.methods.get('Unary')!.definition.requestSerialize(request);
 
