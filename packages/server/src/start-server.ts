@@ -71,7 +71,12 @@ export interface RunningServer {
   readonly container: Container;
   readonly server: SwitchboardServer;
   readonly logger: Logger;
-  /** Graceful shutdown; see {@link SwitchboardServer.shutdown}. */
+  /**
+   * Graceful shutdown: the modules' `stopping` hooks, the server's grace
+   * period (see {@link SwitchboardServer.shutdown}), then the metrics
+   * endpoint, every `dispose`, the clients and the tracing SDK. Every step
+   * runs even when one fails; it rejects with the first failure.
+   */
   shutdown(graceMs?: number): Promise<void>;
 }
 
