@@ -2,14 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Service, createToken, defineModule, resolve, type AnyAppModule } from '@switchboard/core';
+import { Echo, createEchoService, freePort, spawnTsChild, until } from '@switchboard/test-support';
 import { startServer, type RunningServer } from '../src/start-server';
 import { override, type Override } from '../src/override';
 import { memoryLogger, startEcho, type EchoHarness } from './harness';
 import { BackendToken, backendClient, channelsTo } from './start-failures-clients';
-import { Echo, createEchoService } from '../../../testing/echo/echo-service';
-import { freePort } from '../../../testing/free-port';
-import { spawnTsChild } from '../../../testing/ts-child';
-import { until } from '../../../testing/until';
 
 /** Where a start fails, and what each failure needs. */
 interface FailurePoint {
