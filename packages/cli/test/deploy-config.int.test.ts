@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PEER_PYTHON, assertPeerAvailable, runProcess } from '@switchboard/test-support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
@@ -131,5 +132,36 @@ describe('switchboard start --config FILE with an apps key', () => {
     expect(g.services).toEqual(['helloworld.Greeter']);
     expect(o.services).toEqual(['ecommerce.OrderManagement', 'ecommerce.OrderAdmin']);
     expect(g.address).not.toBe(o.address);
+  });
+
+  it('starts deploy/per-app frontdesk and greeter as two processes, frontdesk calling greeter through its injected client', async () => {
+    const greeter = run(['--config', deployCopy('per-app/greeter.json')], ROOT);
+    const g = await greeter.listening;
+    // The file's own target is greeter's fixed port; here greeter listens where port 0 put it.
+    const frontdeskConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/per-app/frontdesk.json'), 'utf8')) as object;
+    const file = configFile({ ...frontdeskConfig, server: { port: 0 }, clients: { greeter: { target: g.address, deadlineMs: 2000 } } }, 'frontdesk.json');
+    const frontdesk = run(['--config', file], ROOT);
+    const f = await frontdesk.listening;
+    expect(f.services).toEqual(['frontdesk.Frontdesk']);
+    assertPeerAvailable();
+    const peer = await runProcess(
+      PEER_PYTHON,
+      [path.join(ROOT, 'testing/peer/reflect.py'), '--target', f.address, '--call', '/frontdesk.Frontdesk/GetFrontdesk={"name": "Ada"}'],
+      { timeoutMs: 30_000, env: { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1' } },
+    );
+    expect(peer).toMatchObject({ code: 0 });
+    const { result } = JSON.parse(peer.stdout.trim().split('\n').pop()!) as { result: { calls: Record<string, unknown> } };
+    expect(result.calls['/frontdesk.Frontdesk/GetFrontdesk']).toEqual({ ok: true, value: { message: 'Hello Ada (greeter: Hello Ada)' } });
+
+    // greeter gone: frontdesk's call through its client fails UNAVAILABLE, and frontdesk goes on serving.
+    greeter.child.kill('SIGTERM');
+    expect(await greeter.exited).toBe(0);
+    const again = await runProcess(
+      PEER_PYTHON,
+      [path.join(ROOT, 'testing/peer/reflect.py'), '--target', f.address, '--call', '/frontdesk.Frontdesk/GetFrontdesk={"name": "Ada"}'],
+      { timeoutMs: 30_000, env: { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1' } },
+    );
+    const { result: down } = JSON.parse(again.stdout.trim().split('\n').pop()!) as { result: { calls: Record<string, { ok: boolean; code?: string }> } };
+    expect(down.calls['/frontdesk.Frontdesk/GetFrontdesk']).toMatchObject({ ok: false, code: 'UNAVAILABLE' });
   });
 });

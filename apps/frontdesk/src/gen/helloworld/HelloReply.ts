@@ -1,0 +1,10 @@
+// Original file: proto/helloworld.proto
+
+
+export interface HelloReply {
+  'message'?: (string);
+}
+
+export interface HelloReply__Output {
+  'message': (string);
+}
