@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { GOOGLE_PROTOS_DIR, SwitchboardError } from '@switchboard/core';
 import { PROTO_DIR, compileProtos, findProtos, shown } from './compile-protos';
+import { withSignalCleanup } from '../signal-cleanup';
 import { genTypesFlags } from './gen-types-flags';
 import { SERVICES_FILE, servicesFile } from './services-file';
 
@@ -20,48 +21,88 @@ export async function generateApp(appDir: string): Promise<Map<string, Buffer>> 
   const files = findProtos(appDir);
   const services = compileProtos(appDir, files);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-gen-'));
-  try {
-    // Relative include dirs keep the generated "Original file:" comments free of this machine's paths.
-    const googleDir = path.relative(appDir, GOOGLE_PROTOS_DIR).split(path.sep).join('/');
-    const args = [
-      GEN_TYPES,
-      ...genTypesFlags(),
-      '--grpcLib=@grpc/grpc-js',
-      `--includeDirs=${PROTO_DIR}`,
-      `--includeDirs=${googleDir}`,
-      `--outDir=${outDir}`,
-      ...files,
-    ];
-    try {
-      await promisify(execFile)(process.execPath, args, { cwd: appDir });
-    } catch (cause) {
-      const stderr = (cause as { stderr?: string }).stderr ?? '';
-      throw new SwitchboardError('SB_ERR_PROTO', `proto-loader-gen-types failed in ${shown(appDir)}: ${stderr.trim() || (cause as Error).message}`, { cause });
-    }
-    const generated = readTree(outDir);
-    if (generated.has(SERVICES_FILE)) {
-      throw new SwitchboardError(
-        'SB_ERR_PROTO',
-        `${PROTO_DIR}/${SERVICES_FILE.replace(/\.ts$/, '.proto')} in ${shown(appDir)} would overwrite src/gen/${SERVICES_FILE}: rename it`,
-      );
-    }
-    for (const [file, content] of generated) {
-      generated.set(file, Buffer.from(content.toString('utf8').replaceAll(`// Original file: ${googleDir}/`, '// Original file: ')));
-    }
-    generated.set(SERVICES_FILE, Buffer.from(servicesFile(services)));
-    return generated;
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
+  const generator = new AbortController();
+  const removeOutDir = (): void => fs.rmSync(outDir, { recursive: true, force: true });
+  // Interrupted, the generator is stopped before its folder is removed, so that it cannot write there again.
+  return withSignalCleanup(
+    () => {
+      generator.abort();
+      removeOutDir();
+    },
+    async () => {
+      try {
+        // Relative include dirs keep the generated "Original file:" comments free of this machine's paths.
+        const googleDir = path.relative(appDir, GOOGLE_PROTOS_DIR).split(path.sep).join('/');
+        const args = [
+          GEN_TYPES,
+          ...genTypesFlags(),
+          '--grpcLib=@grpc/grpc-js',
+          `--includeDirs=${PROTO_DIR}`,
+          `--includeDirs=${googleDir}`,
+          `--outDir=${outDir}`,
+          ...files,
+        ];
+        try {
+          await promisify(execFile)(process.execPath, args, { cwd: appDir, signal: generator.signal });
+        } catch (cause) {
+          const stderr = (cause as { stderr?: string }).stderr ?? '';
+          throw new SwitchboardError('SB_ERR_PROTO', `proto-loader-gen-types failed in ${shown(appDir)}: ${stderr.trim() || (cause as Error).message}`, {
+            cause,
+          });
+        }
+        const generated = readTree(outDir);
+        if (generated.has(SERVICES_FILE)) {
+          throw new SwitchboardError(
+            'SB_ERR_PROTO',
+            `${PROTO_DIR}/${SERVICES_FILE.replace(/\.ts$/, '.proto')} in ${shown(appDir)} would overwrite src/gen/${SERVICES_FILE}: rename it`,
+          );
+        }
+        for (const [file, content] of generated) {
+          generated.set(file, Buffer.from(content.toString('utf8').replaceAll(`// Original file: ${googleDir}/`, '// Original file: ')));
+        }
+        generated.set(SERVICES_FILE, Buffer.from(servicesFile(services)));
+        return generated;
+      } finally {
+        removeOutDir();
+      }
+    },
+  );
 }
 
 /** Every file under `dir`, by path relative to it (with `/`), sorted; empty when `dir` does not exist. */
 export function readTree(dir: string): Map<string, Buffer> {
-  if (!fs.existsSync(dir)) return new Map();
-  const files = fs
-    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
-    .map((f) => f.split(path.sep).join('/'))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  // Another gen on the same app (two terminals, a watcher) may remove a file or folder while this one reads: it is then absent.
+  const files: string[] = [];
+  const walk = (relative: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const file = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      const stat = entry.isSymbolicLink() ? fs.statSync(path.join(dir, file), { throwIfNoEntry: false }) : entry;
+      if (stat?.isDirectory() === true) walk(file);
+      else if (stat?.isFile() === true) files.push(file);
+    }
+  };
+  walk('');
+  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const tree = new Map<string, Buffer>();
+  for (const f of files) {
+    const content = readIfPresent(path.join(dir, f));
+    if (content !== undefined) tree.set(f, content);
+  }
+  return tree;
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

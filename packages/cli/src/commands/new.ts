@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadServerConfig } from '@switchboard/server';
 import { UsageError, type Command } from '../command';
 import { appsKeyModule } from '../config-apps';
-import { appNames } from '../scaffold/app-names';
+import { appNames, clientNameClash } from '../scaffold/app-names';
 import { clientContract } from '../scaffold/client-contract';
 import { findMonorepo } from '../scaffold/monorepo';
 import { writeApp, type WrittenFile } from '../scaffold/write-app';
@@ -50,6 +50,10 @@ export const newApp: Command = {
     const names = appNames(options.name, reservedKeys());
     const target = path.join(repo.root, 'apps', names.name);
     const clients = options.clients.map((spec) => clientContract(repo.root, spec));
+    for (const client of clients) {
+      const clash = clientNameClash(names, client.service.name);
+      if (clash !== undefined) throw new UsageError(`--client ${client.app}: ${clash}`);
+    }
     const started = performance.now();
     const written = await writeApp(repo.root, { names, stream: options.stream, clients, versions: repo.versions });
     const out = (line = ''): boolean => process.stdout.write(`${line}\n`);

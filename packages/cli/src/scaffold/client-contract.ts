@@ -31,7 +31,11 @@ export interface ClientContract {
  * service or an ambiguous one is a usage error listing what exists.
  */
 export function clientContract(root: string, spec: string): ClientContract {
-  const [app = '', wanted] = spec.split(':', 2);
+  const parts = spec.split(':');
+  const [app = '', wanted] = parts;
+  if (parts.length > 2 || app === '' || wanted === '') {
+    throw new UsageError(`--client '${spec}' is not <app> or <app>:<Service> (e.g. --client greeter or --client orders:OrderManagement)`);
+  }
   const appDir = path.join(root, 'apps', app);
   const services = /^[a-z][a-z0-9-]*$/.test(app) ? declaredServices(appDir) : [];
   if (services.length === 0) {

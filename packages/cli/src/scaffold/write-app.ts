@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROTO_DIR, shown } from '../codegen/compile-protos';
 import { applyGenDiff, genDiff } from '../codegen/gen-diff';
 import { generateApp } from '../codegen/generate-app';
+import { withSignalCleanup } from '../signal-cleanup';
 import type { AppPlan } from './app-plan';
 import { clientTemplate, configTemplate, indexTemplate } from './module-templates';
 import { JEST_CONFIG, TSCONFIG, TSCONFIG_BUILD, defaultConfigTemplate, packageJsonTemplate } from './package-templates';
@@ -58,34 +60,63 @@ export async function writeApp(root: string, plan: AppPlan): Promise<WrittenFile
   const refuse = (): Error => new Error(`apps/${plan.names.name} exists already (${target}): choose another name, or remove it first`);
   if (fs.existsSync(target)) throw refuse();
   const files = await formatLikeRepo(root, target, appFiles(plan));
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temp = fs.mkdtempSync(path.join(path.dirname(target), `.${plan.names.name}-new-`));
+  const temp = hiddenFolder(path.dirname(target), plan.names.name);
+  // A signal (Ctrl-C) ends the process without running `finally`: the hidden folder is removed then too.
+  return withSignalCleanup(
+    () => fs.rmSync(temp, { recursive: true, force: true }),
+    async () => {
+      try {
+        for (const [file, content] of files) {
+          fs.mkdirSync(path.dirname(path.join(temp, file)), { recursive: true });
+          fs.writeFileSync(path.join(temp, file), content);
+        }
+        let diff;
+        try {
+          diff = genDiff(temp, await generateApp(temp));
+        } catch (cause) {
+          // Name the app's folder to be, not the hidden one it is being made in.
+          const message = (cause as Error).message.replaceAll(temp, target).replaceAll(shown(temp), shown(target));
+          throw new Error(message, { cause });
+        }
+        applyGenDiff(diff);
+        // rename() would replace an empty folder made since the check above.
+        if (fs.existsSync(target)) throw refuse();
+        fs.renameSync(temp, target);
+        const written = [...files.keys(), ...diff.missing].map((file) => ({
+          file,
+          lines: lineCount(fs.readFileSync(path.join(target, file), 'utf8')),
+          generated: diff.missing.includes(file),
+        }));
+        return written.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      } finally {
+        fs.rmSync(temp, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+/**
+ * An empty hidden folder in `appsDir` (made if missing) to build the app in,
+ * with the permissions of a folder made by hand (the umask's, not mkdtemp's
+ * 0700, which the renamed app would keep); a folder that cannot be made is an
+ * error saying which and why.
+ */
+function hiddenFolder(appsDir: string, name: string): string {
+  const stat = fs.statSync(appsDir, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isDirectory()) throw new Error(`cannot create apps/${name}: ${appsDir} is not a folder; nothing was written`);
+  const temp = path.join(appsDir, `.${name}-new-${randomBytes(6).toString('hex')}`);
   try {
-    for (const [file, content] of files) {
-      fs.mkdirSync(path.dirname(path.join(temp, file)), { recursive: true });
-      fs.writeFileSync(path.join(temp, file), content);
+    if (stat === undefined && fs.lstatSync(appsDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new Error(`${appsDir} is a symbolic link to ${fs.readlinkSync(appsDir)}, which does not exist`);
     }
-    let diff;
-    try {
-      diff = genDiff(temp, await generateApp(temp));
-    } catch (cause) {
-      // Name the app's folder to be, not the hidden one it is being made in.
-      const message = (cause as Error).message.replaceAll(temp, target).replaceAll(shown(temp), shown(target));
-      throw new Error(message, { cause });
-    }
-    applyGenDiff(diff);
-    // rename() would replace an empty folder made since the check above.
-    if (fs.existsSync(target)) throw refuse();
-    fs.renameSync(temp, target);
-    const written = [...files.keys(), ...diff.missing].map((file) => ({
-      file,
-      lines: lineCount(fs.readFileSync(path.join(target, file), 'utf8')),
-      generated: diff.missing.includes(file),
-    }));
-    return written.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  } finally {
-    fs.rmSync(temp, { recursive: true, force: true });
+    fs.mkdirSync(appsDir, { recursive: true });
+    fs.mkdirSync(temp);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${appsDir} is not writable (${code})` : (cause as Error).message;
+    throw new Error(`cannot create apps/${name}: ${why}; nothing was written`, { cause });
   }
+  return temp;
 }
 
 function lineCount(text: string): number {
