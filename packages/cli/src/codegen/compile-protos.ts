@@ -41,7 +41,7 @@ export function findProtos(appDir: string): string[] {
 export function compileProtos(appDir: string, files: readonly string[]): ProtoService[] {
   const protoDir = path.resolve(appDir, PROTO_DIR);
   const includeDirs = [protoDir, GOOGLE_PROTOS_DIR];
-  const sources = new Map(files.map((f) => [f, fs.readFileSync(path.join(protoDir, f), 'utf8')]));
+  const sources = new Map(files.map((f) => [f, readUtf8(protoDir, f)]));
   for (const [file, source] of sources) checkFile(protoDir, file, source, includeDirs);
 
   const root = new protobuf.Root();
@@ -55,6 +55,8 @@ export function compileProtos(appDir: string, files: readonly string[]): ProtoSe
   } catch (cause) {
     // The files are parsed by now; resolving each field and method below finds the culprit and its line.
     loadError = cause as Error;
+    const duplicate = /^duplicate name '([^']+)'/.exec(loadError.message)?.[1];
+    if (duplicate !== undefined) throw duplicateAcrossFiles(protoDir, sources, duplicate, loadError);
   }
   const services: ProtoService[] = [];
   const fileOf = (object: protobuf.ReflectionObject): string | undefined => {
@@ -87,6 +89,18 @@ export function compileProtos(appDir: string, files: readonly string[]): ProtoSe
           }
         }
       } else if (nested instanceof protobuf.Service) {
+        const byLowerCase = new Map<string, string>();
+        for (const method of nested.methodsArray) {
+          const other = byLowerCase.get(method.name.toLowerCase());
+          if (other !== undefined) {
+            const cause = new Error(
+              `rpc ${method.name} and rpc ${other} of ${nested.fullName.slice(1)} differ only by case: grpc-js clients also call ${other} ` +
+                `by its lower-camel name, and Go and C# generate one name for both; rename one`,
+            );
+            fail(method, new RegExp(`\\brpc\\s+${escape(method.name)}\\b`), cause);
+          }
+          byLowerCase.set(method.name.toLowerCase(), method.name);
+        }
         for (const method of nested.methodsArray) {
           try {
             method.resolve();
@@ -127,13 +141,60 @@ function checkFile(protoDir: string, file: string, source: string, includeDirs: 
     throw new SwitchboardError('SB_ERR_PROTO', `${where}${line === undefined ? '' : `:${line}`}: ${message.replace(/ \(line \d+\)$/, '')}`, { cause });
   }
   for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
-    if (isBundled(name) || resolveImport(name, includeDirs) !== undefined) continue;
     const line = lineOf(source, new RegExp(`\\bimport\\b[^;]*["']${escape(name)}["']`));
+    if (isBundled(name)) continue;
+    // Imports name files under the include root, as protoc's do: an absolute path or one that climbs out of proto/ would read
+    // (and, through --client, copy) files that are no part of the app's contract.
+    const normalized = path.posix.normalize(name.replaceAll('\\', '/'));
+    if (path.isAbsolute(name) || path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {
+      throw new SwitchboardError(
+        'SB_ERR_PROTO',
+        `${where}${line === undefined ? '' : `:${line}`}: import "${name}" is outside ${PROTO_DIR}/: an import is a path under ${PROTO_DIR}/ ` +
+          `(its include root), such as "orders/common.proto", or one of the bundled google/ protos`,
+      );
+    }
+    if (resolveImport(name, includeDirs) !== undefined) continue;
     throw new SwitchboardError(
       'SB_ERR_PROTO',
       `${where}${line === undefined ? '' : `:${line}`}: import "${name}" not found (looked in ${includeDirs.map(shown).join(', ')})`,
     );
   }
+}
+
+/** A proto file's text; bytes that are not UTF-8 (a Latin-1 or UTF-16 file) are an error naming the file and the first such line. */
+function readUtf8(protoDir: string, file: string): string {
+  const bytes = fs.readFileSync(path.join(protoDir, file));
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const end = bytes.indexOf(0x0a, start) === -1 ? bytes.length : bytes.indexOf(0x0a, start);
+      try {
+        decoder.decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end + 1;
+    }
+    throw new SwitchboardError(
+      'SB_ERR_PROTO',
+      `${shown(path.join(protoDir, file))}:${line}: not UTF-8 text (protoc reads .proto files as UTF-8): save the file as UTF-8`,
+    );
+  }
+}
+
+/** A name declared by two files of one package (protobufjs names neither): every declaration, by file and line. */
+function duplicateAcrossFiles(protoDir: string, sources: ReadonlyMap<string, string>, name: string, cause: Error): SwitchboardError {
+  const pattern = new RegExp(`\\b(?:message|enum|service)\\s+${escape(name)}\\b`);
+  const places = [...sources]
+    .map(([file, source]) => ({ file, line: lineOf(source, pattern) }))
+    .filter((p) => p.line !== undefined)
+    .map((p) => `${shown(path.join(protoDir, p.file))}:${p.line}`);
+  return new SwitchboardError('SB_ERR_PROTO', `${cause.message}: declared in ${places.join(' and ')}; rename one, or give the files different packages`, {
+    cause,
+  });
 }
 
 function isBundled(name: string): boolean {

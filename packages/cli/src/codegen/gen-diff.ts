@@ -32,7 +32,12 @@ export function isCurrent(diff: GenDiff): boolean {
   return diff.missing.length + diff.stale.length + diff.extra.length === 0;
 }
 
-/** Makes the app's src/gen what gen generates: writes the missing and stale files, removes the extra ones and emptied folders. */
+/**
+ * Makes the app's src/gen what gen generates: writes the missing and stale
+ * files, removes the extra ones and emptied folders. A file or folder
+ * already gone is no error, so that two gens on one app at once both succeed
+ * (they write the same bytes).
+ */
 export function applyGenDiff(diff: GenDiff): void {
   const genDir = path.join(diff.appDir, GEN_DIR);
   for (const file of [...diff.missing, ...diff.stale]) {
@@ -40,13 +45,26 @@ export function applyGenDiff(diff: GenDiff): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, diff.generated.get(path.relative(genDir, target).split(path.sep).join('/'))!);
   }
-  for (const file of diff.extra) fs.rmSync(path.join(diff.appDir, file));
+  for (const file of diff.extra) fs.rmSync(path.join(diff.appDir, file), { force: true });
   removeEmptyDirs(genDir);
 }
 
 function removeEmptyDirs(dir: string): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
     if (entry.isDirectory()) removeEmptyDirs(path.join(dir, entry.name));
   }
-  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  try {
+    fs.rmdirSync(dir);
+  } catch (error) {
+    // Not empty (it holds files, or another gen wrote into it meanwhile), or already removed.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
 }

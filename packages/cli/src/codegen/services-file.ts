@@ -7,6 +7,19 @@ export const SERVICES_FILE = 'services.ts';
 /** Names the file itself declares, which no service may take. */
 const RESERVED = new Set(['path', 'loadProto', 'serviceDescriptor']);
 
+/**
+ * Names no `export const` can take in a module: JavaScript's reserved words
+ * (strict mode and module code included), and what CommonJS output or the
+ * file itself uses (`__dirname` in the proto paths).
+ */
+const NOT_A_CONST = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in ' +
+    'instanceof new null return super switch this throw true try typeof var void while with implements interface let package private ' +
+    'protected public static yield await arguments eval undefined NaN Infinity __dirname __filename require module exports'
+  ).split(' '),
+);
+
 /** The repository's Prettier print width. */
 const PRINT_WIDTH = 160;
 
@@ -28,6 +41,12 @@ export function servicesFile(services: readonly ProtoService[]): string {
       );
     }
     if (RESERVED.has(service.name)) throw new SwitchboardError('SB_ERR_PROTO', `service ${service.fullName} cannot be exported as ${service.name}: rename it`);
+    if (NOT_A_CONST.has(service.name)) {
+      throw new SwitchboardError(
+        'SB_ERR_PROTO',
+        `service ${service.fullName} (${PROTO_DIR}/${service.file}) cannot be exported as ${service.name}, a reserved word in JavaScript or a name CommonJS modules use: rename the service`,
+      );
+    }
     byName.set(service.name, service);
   }
   const files = [...new Set(services.map((s) => s.file))];
