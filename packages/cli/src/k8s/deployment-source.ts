@@ -12,6 +12,9 @@ import { loadApp } from '../load-app';
  */
 export const POD_ENVIRONMENT: Readonly<Record<string, string>> = { HOST: '0.0.0.0', METRICS_HOST: '0.0.0.0' };
 
+/** The most a ConfigMap may hold, in bytes (Kubernetes validation: `MaxSecretSize`, 1 MiB). */
+const CONFIG_MAP_LIMIT = 1024 * 1024;
+
 /** A deployment file, checked the way `switchboard start` checks it, and what the manifests need from it. */
 export interface DeploymentSource {
   /** The file, absolute. */
@@ -59,7 +62,21 @@ export function readDeploymentSource(file: string): DeploymentSource {
   if (config.metrics.enabled && config.metrics.port === 0) {
     throw new SwitchboardError('SB_ERR_CONFIG', `metrics.port is 0 in ${file}: a pod needs a fixed metrics port for Prometheus to scrape`);
   }
-  return { file, text: fs.readFileSync(file, 'utf8'), config, workers: workerCount(config, file) };
+  if (config.metrics.enabled && config.metrics.port === config.server.port) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      `metrics.port and server.port are both ${config.server.port} in ${file}: in a pod both listen on 0.0.0.0, so they need two ports`,
+    );
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  const bytes = Buffer.byteLength(text);
+  if (bytes > CONFIG_MAP_LIMIT) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      `${file} is ${bytes} bytes: a ConfigMap holds at most ${CONFIG_MAP_LIMIT} (1 MiB), so the API server would refuse it`,
+    );
+  }
+  return { file, text, config, workers: workerCount(config, file) };
 }
 
 /** `server.workers` as a number; read loosely, so that a server without the key counts as one process. */

@@ -17,6 +17,7 @@ export function scaleCpu(flag: string, value: string, count: number): string {
   else throw new UsageError(`${flag} '${value}' is not a CPU amount (allowed: millicores such as 500m, or cores such as 1 or 1.5)`);
   if (millicores === 0) throw new UsageError(`${flag} '${value}' must be more than 0`);
   const total = millicores * count;
+  if (!Number.isSafeInteger(total)) throw new UsageError(`${flag} '${value}' is too large (times ${count} workers: more than ${Number.MAX_SAFE_INTEGER}m)`);
   return total % 1000 === 0 ? String(total / 1000) : `${total}m`;
 }
 
@@ -26,5 +27,8 @@ export function scaleMemory(flag: string, value: string, count: number): string 
   if (!match) throw new UsageError(`${flag} '${value}' is not a memory amount (allowed: a whole number of bytes, or with Ki, Mi, Gi or Ti, such as 256Mi)`);
   const amount = Number(match[1]);
   if (amount === 0) throw new UsageError(`${flag} '${value}' must be more than 0`);
+  if (!Number.isSafeInteger(amount * count)) {
+    throw new UsageError(`${flag} '${value}' is too large (times ${count} workers: more than ${Number.MAX_SAFE_INTEGER}${match[2] ?? ''}); use a larger unit`);
+  }
   return `${amount * count}${match[2] ?? ''}`;
 }
