@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { runMain } from '@switchboard/server';
 import { appsFromConfig, appsKeyModule, type AppSpec } from '../config-apps';
 import { UsageError, type Command } from '../command';
@@ -15,13 +16,25 @@ export const start: Command = {
   config's \`apps\` key (e.g. switchboard start --config deploy/all-in-one.json)`,
   run(rest) {
     const args: string[] = [];
+    const configs: string[] = [];
     for (let i = 0; i < rest.length; i++) {
       const arg = rest[i] ?? '';
-      if (arg === '--config') i++;
-      else if (arg.startsWith('--config=')) continue;
+      if (arg === '--config') {
+        const file = rest[++i];
+        if (file === undefined || file === '' || file.startsWith('-'))
+          throw new UsageError(`--config needs a file name${file === undefined ? '' : ` (got '${file}')`}`);
+        configs.push(file);
+      } else if (arg.startsWith('--config=')) {
+        if (arg === '--config=') throw new UsageError('--config needs a file name');
+        configs.push(arg.slice('--config='.length));
+      }
       // A mistyped option (--confg) must not start the apps on defaults.
       else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
       else args.push(arg);
+    }
+    if (configs.length > 1) throw new UsageError(`--config is given ${configs.length} times (${configs.join(', ')}): give one file`);
+    if (configs[0] !== undefined && fs.statSync(configs[0], { throwIfNoEntry: false })?.isDirectory()) {
+      throw new Error(`--config ${configs[0]} is a folder: give the config file (a folder of config files is SWITCHBOARD_CONFIG_DIR)`);
     }
     // Apps named on the command line replace the config's, as every later source replaces a list.
     const apps: AppSpec[] =
