@@ -28,6 +28,14 @@ function miniRepo(): string {
     path.join(dir, 'apps/pay/proto/pay.proto'),
     'syntax = "proto3";\npackage pay;\nservice ShopService { rpc Pay (Bill) returns (Bill); }\nmessage Bill { string id = 1; }\n',
   );
+  // apps/evil imports a file outside its proto/: --client evil used to copy it to proto/../../../other/y.proto, out of the new app.
+  fs.mkdirSync(path.join(dir, 'apps/evil/proto'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'other'));
+  fs.writeFileSync(path.join(dir, 'other/y.proto'), 'syntax = "proto3";\npackage y;\nmessage N {}\n');
+  fs.writeFileSync(
+    path.join(dir, 'apps/evil/proto/evil.proto'),
+    'syntax = "proto3";\npackage evil;\nimport "../../../other/y.proto";\nservice Evil { rpc A (y.N) returns (y.N); }\n',
+  );
   return dir;
 }
 
@@ -95,10 +103,18 @@ describe('switchboard new, attacked', () => {
       "--client pay: its service ShopService would clash with the new app's own ShopService",
     ],
     ['an existing folder', ['greeter'], 1, 'apps/greeter exists already'],
+    // was: exit 0, "proto/../../../other/y.proto" listed among the files written, other/y.proto rewritten outside the app
+    [
+      'a --client whose proto imports a file outside its proto/',
+      ['shop', '--client', 'evil'],
+      1,
+      '--client evil: the protos of apps/evil do not compile, so its contract cannot be copied: SB_ERR_PROTO: apps/evil/proto/evil.proto:3: import "../../../other/y.proto" is outside proto/',
+    ],
   ];
 
   it('refuses every hostile name and --client of the table with its exit code and message, writing nothing', async () => {
     const before = appsIn(repo);
+    const outside = fs.statSync(path.join(repo, 'other/y.proto')).mtimeMs;
     const results = await Promise.all(refusals.map(([, args]) => cli([...args, '--no-install', '--no-build'])));
     results.forEach((result, i) => {
       const [what, args, code, message] = refusals[i]!;
@@ -106,6 +122,7 @@ describe('switchboard new, attacked', () => {
       expect({ what, stderr: result.stderr }).toEqual({ what, stderr: expect.stringMatching(typeof message === 'string' ? escapeRegExp(message) : message) });
     });
     expect(appsIn(repo)).toEqual(before);
+    expect(fs.statSync(path.join(repo, 'other/y.proto')).mtimeMs).toBe(outside);
   }, 120_000);
 
   it('refuses to run outside a monorepo, naming where it looked', async () => {
@@ -190,9 +207,9 @@ describe('switchboard new, attacked', () => {
       const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         child.once('close', (code, signal) => resolve({ code, signal })),
       );
-      // Interrupted as soon as the hidden folder appears: the generator runs in it for a while after.
-      const watcher = fs.watch(apps, (_event, name) => {
-        if (name?.startsWith('.halted-new-')) {
+      // Interrupted once the generator has made its folder in TMPDIR, inside the hidden one's life: both must go.
+      const watcher = fs.watch(tmp, (_event, name) => {
+        if (name?.startsWith('switchboard-gen-')) {
           watcher.close();
           child.kill('SIGINT');
         }

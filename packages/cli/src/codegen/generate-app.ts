@@ -20,16 +20,20 @@ const GEN_TYPES = require.resolve('@grpc/proto-loader/build/bin/proto-loader-gen
 export async function generateApp(appDir: string): Promise<Map<string, Buffer>> {
   const files = findProtos(appDir);
   const services = compileProtos(appDir, files);
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-gen-'));
+  let outDir: string | undefined;
   const generator = new AbortController();
-  const removeOutDir = (): void => fs.rmSync(outDir, { recursive: true, force: true });
-  // Interrupted, the generator is stopped before its folder is removed, so that it cannot write there again.
+  const removeOutDir = (): void => {
+    if (outDir !== undefined) fs.rmSync(outDir, { recursive: true, force: true });
+  };
+  // Interrupted, the generator is stopped before its folder is removed, so that it cannot write there again. The handler is
+  // in place before the folder exists: a signal with no listener ends the process at once.
   return withSignalCleanup(
     () => {
       generator.abort();
       removeOutDir();
     },
     async () => {
+      outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-gen-'));
       try {
         // Relative include dirs keep the generated "Original file:" comments free of this machine's paths.
         const googleDir = path.relative(appDir, GOOGLE_PROTOS_DIR).split(path.sep).join('/');

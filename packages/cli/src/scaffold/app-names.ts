@@ -77,7 +77,8 @@ export function appNames(name: string, reservedKeys: readonly string[]): AppName
  * where the same name is declared or imported already.
  */
 export function clientNameClash(names: AppNames, serviceName: string): string | undefined {
-  const own = [names.pascal, `${names.pascal}Service`, `${names.pascal}Config`, `${names.pascal}ConfigToken`];
+  // The same name as the new service (`shop --client stock:Shop`) is gen's to refuse: both would be exported from services.ts.
+  const own = [`${names.pascal}Service`, `${names.pascal}Config`, `${names.pascal}ConfigToken`];
   if (own.includes(serviceName)) return `its service ${serviceName} would clash with the new app's own ${serviceName}: choose another app name`;
   if (TEMPLATE_IMPORTS.includes(serviceName)) return `its service ${serviceName} would clash with the ${serviceName} the generated code imports`;
   return undefined;

@@ -39,6 +39,9 @@ export function clientContract(root: string, spec: string): ClientContract {
   const appDir = path.join(root, 'apps', app);
   const services = /^[a-z][a-z0-9-]*$/.test(app) ? declaredServices(appDir) : [];
   if (services.length === 0) {
+    const problem = /^[a-z][a-z0-9-]*$/.test(app) && fs.existsSync(path.join(appDir, PROTO_DIR)) ? compileProblem(appDir) : undefined;
+    // An app whose protos do not compile (an import out of proto/, say) is named as such, not as unknown.
+    if (problem !== undefined) throw new Error(`--client ${app}: the protos of apps/${app} do not compile, so its contract cannot be copied: ${problem}`);
     const known = appsWithServices(root);
     throw new UsageError(`unknown --client '${spec}': no apps/${app} with a proto service (apps with one: ${known.join(', ') || 'none'})`);
   }
@@ -73,6 +76,16 @@ function declaredServices(appDir: string): ProtoService[] {
     return compileProtos(appDir, findProtos(appDir));
   } catch {
     return [];
+  }
+}
+
+/** Why an app's protos do not compile, or undefined when they do. */
+function compileProblem(appDir: string): string | undefined {
+  try {
+    compileProtos(appDir, findProtos(appDir));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 

@@ -60,11 +60,15 @@ export async function writeApp(root: string, plan: AppPlan): Promise<WrittenFile
   const refuse = (): Error => new Error(`apps/${plan.names.name} exists already (${target}): choose another name, or remove it first`);
   if (fs.existsSync(target)) throw refuse();
   const files = await formatLikeRepo(root, target, appFiles(plan));
-  const temp = hiddenFolder(path.dirname(target), plan.names.name);
-  // A signal (Ctrl-C) ends the process without running `finally`: the hidden folder is removed then too.
+  let temp: string | undefined;
+  // A signal (Ctrl-C) ends the process without running `finally`: the hidden folder is removed then too. The handler is in
+  // place before the folder exists: a signal with no listener ends the process at once.
   return withSignalCleanup(
-    () => fs.rmSync(temp, { recursive: true, force: true }),
+    () => {
+      if (temp !== undefined) fs.rmSync(temp, { recursive: true, force: true });
+    },
     async () => {
+      temp = hiddenFolder(path.dirname(target), plan.names.name);
       try {
         for (const [file, content] of files) {
           fs.mkdirSync(path.dirname(path.join(temp, file)), { recursive: true });
