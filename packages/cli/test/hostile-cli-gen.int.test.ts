@@ -145,6 +145,39 @@ describe('switchboard gen, attacked', () => {
     );
   });
 
+  // was: gen followed src/gen -> another folder, deleted its files as "no longer generated", wrote there, then failed with ENOTDIR
+  it('refuses a src/gen that is a symbolic link or a file, and replaces links inside src/gen without touching their targets', async () => {
+    const dir = path.join(base, 'links');
+    const victim = path.join(dir, 'victim');
+    fs.mkdirSync(victim, { recursive: true });
+    fs.writeFileSync(path.join(victim, 'precious.txt'), 'precious\n');
+    const app = (name: string): string => {
+      fs.cpSync(path.join(ROOT, 'apps/greeter/proto'), path.join(dir, name, 'proto'), { recursive: true });
+      fs.mkdirSync(path.join(dir, name, 'src'), { recursive: true });
+      return path.join(dir, name);
+    };
+    const linked = app('linked');
+    fs.symlinkSync(victim, path.join(linked, 'src/gen'));
+    const file = app('file');
+    fs.writeFileSync(path.join(file, 'src/gen'), 'not a folder\n');
+    const [toLink, toFile] = await Promise.all([gen(linked), gen(file)]);
+    expect(toLink).toMatchObject({ code: 1, stdout: '' });
+    expect(toLink.stderr).toContain(`${path.join(linked, 'src/gen')} is a symbolic link (to ${victim}): gen removes the files of src/gen it does not generate`);
+    expect(toFile).toMatchObject({ code: 1, stdout: '' });
+    expect(toFile.stderr).toContain(`${path.join(file, 'src/gen')} is not a folder`);
+    expect(fs.readdirSync(victim)).toEqual(['precious.txt']);
+
+    const inside = app('inside');
+    fs.mkdirSync(path.join(inside, 'src/gen/sub'), { recursive: true });
+    fs.symlinkSync(victim, path.join(inside, 'src/gen/sub/folder-link'));
+    fs.symlinkSync(path.join(victim, 'precious.txt'), path.join(inside, 'src/gen/services.ts'));
+    expect(await gen(inside)).toMatchObject({ code: 0, stderr: '' });
+    expect(fs.readdirSync(victim)).toEqual(['precious.txt']);
+    expect(fs.readFileSync(path.join(victim, 'precious.txt'), 'utf8')).toBe('precious\n');
+    expect(fs.lstatSync(path.join(inside, 'src/gen/services.ts')).isFile()).toBe(true);
+    expect(fs.existsSync(path.join(inside, 'src/gen/sub'))).toBe(false);
+  });
+
   // was: one of the runs failed now and then with "ENOENT: no such file or directory, stat '…/src/gen/a'" (1 run in 5 here)
   it('lets several gens run on one app at once: each exits 0, and src/gen is then up to date', async () => {
     const app = path.join(base, 'concurrent');

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { shown } from './compile-protos';
 import { readTree } from './generate-app';
 
 /** Where an app's generated code lives. */
@@ -19,12 +20,30 @@ export interface GenDiff {
 
 /** Compares what is generated with what is on disk under the app's `src/gen`. */
 export function genDiff(appDir: string, generated: ReadonlyMap<string, Buffer>): GenDiff {
+  checkGenDir(appDir);
   const onDisk = readTree(path.join(appDir, GEN_DIR));
   const prefix = (f: string): string => `${GEN_DIR.split(path.sep).join('/')}/${f}`;
   const missing = [...generated.keys()].filter((f) => !onDisk.has(f)).map(prefix);
   const stale = [...generated].filter(([f, content]) => onDisk.has(f) && !content.equals(onDisk.get(f)!)).map(([f]) => prefix(f));
   const extra = [...onDisk.keys()].filter((f) => !generated.has(f)).map(prefix);
   return { appDir, missing, stale, extra, generated };
+}
+
+/**
+ * Refuses a `src` or `src/gen` that is a symbolic link or not a folder: gen removes every file of
+ * src/gen it does not generate, so a link would have it delete and write in another folder.
+ */
+function checkGenDir(appDir: string): void {
+  for (const dir of [path.join(appDir, 'src'), path.join(appDir, GEN_DIR)]) {
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (stat === undefined) return;
+    if (stat.isSymbolicLink()) {
+      throw new Error(
+        `${shown(dir)} is a symbolic link (to ${fs.readlinkSync(dir)}): gen removes the files of src/gen it does not generate, so it writes only into a real folder; nothing was written`,
+      );
+    }
+    if (!stat.isDirectory()) throw new Error(`${shown(dir)} is not a folder: gen writes the generated code into src/gen; nothing was written`);
+  }
 }
 
 /** Whether the app's src/gen is exactly what gen writes. */
@@ -43,6 +62,8 @@ export function applyGenDiff(diff: GenDiff): void {
   for (const file of [...diff.missing, ...diff.stale]) {
     const target = path.join(diff.appDir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    // A symbolic link in src/gen is replaced, not written through.
+    if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink() === true) fs.rmSync(target);
     fs.writeFileSync(target, diff.generated.get(path.relative(genDir, target).split(path.sep).join('/'))!);
   }
   for (const file of diff.extra) fs.rmSync(path.join(diff.appDir, file), { force: true });

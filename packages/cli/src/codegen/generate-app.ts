@@ -87,9 +87,9 @@ export function readTree(dir: string): Map<string, Buffer> {
     }
     for (const entry of entries) {
       const file = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const stat = entry.isSymbolicLink() ? fs.statSync(path.join(dir, file), { throwIfNoEntry: false }) : entry;
-      if (stat?.isDirectory() === true) walk(file);
-      else if (stat?.isFile() === true) files.push(file);
+      // A symbolic link is listed as itself, never followed: gen would otherwise remove and write files in another folder.
+      if (entry.isDirectory()) walk(file);
+      else if (entry.isFile() || entry.isSymbolicLink()) files.push(file);
     }
   };
   walk('');
@@ -102,8 +102,10 @@ export function readTree(dir: string): Map<string, Buffer> {
   return tree;
 }
 
+/** A file's bytes; a symbolic link's are `symlink -> target`, which no generated file holds. */
 function readIfPresent(file: string): Buffer | undefined {
   try {
+    if (fs.lstatSync(file).isSymbolicLink()) return Buffer.from(`symlink -> ${fs.readlinkSync(file)}`);
     return fs.readFileSync(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
