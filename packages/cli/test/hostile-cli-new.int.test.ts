@@ -147,6 +147,14 @@ describe('switchboard new, attacked', () => {
     fs.rmSync(byHand, { recursive: true });
   });
 
+  it('lets one of three `new twin` run at once make apps/twin; the others refuse it as existing, leaving no hidden folder', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => cli(['twin', '--no-install', '--no-build'])));
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1, 1]);
+    for (const refused of results.filter((r) => r.code === 1)) expect(refused.stderr).toContain('apps/twin exists already');
+    expect(fs.readdirSync(path.join(repo, 'apps')).filter((name) => name.startsWith('.'))).toEqual([]);
+    fs.rmSync(path.join(repo, 'apps/twin'), { recursive: true });
+  });
+
   // was: raw "EEXIST: file already exists, mkdir '…/apps'" and "ENOENT: … mkdir '…/apps'"
   it.each([
     ['a file', (apps: string) => fs.writeFileSync(apps, 'not a folder\n'), 'is not a folder'],

@@ -85,7 +85,14 @@ export async function writeApp(root: string, plan: AppPlan): Promise<WrittenFile
         applyGenDiff(diff);
         // rename() would replace an empty folder made since the check above.
         if (fs.existsSync(target)) throw refuse();
-        fs.renameSync(temp, target);
+        try {
+          fs.renameSync(temp, target);
+        } catch (cause) {
+          // Another `new` of the same name renamed its folder into place first.
+          const code = (cause as NodeJS.ErrnoException).code;
+          if (code === 'ENOTEMPTY' || code === 'EEXIST') throw refuse();
+          throw cause;
+        }
         const written = [...files.keys(), ...diff.missing].map((file) => ({
           file,
           lines: lineCount(fs.readFileSync(path.join(target, file), 'utf8')),
