@@ -28,6 +28,9 @@ function miniRepo(): string {
     path.join(dir, 'apps/pay/proto/pay.proto'),
     'syntax = "proto3";\npackage pay;\nservice ShopService { rpc Pay (Bill) returns (Bill); }\nmessage Bill { string id = 1; }\n',
   );
+  // apps/legacy's package is named as an app called billing would be.
+  fs.mkdirSync(path.join(dir, 'apps/legacy'));
+  fs.writeFileSync(path.join(dir, 'apps/legacy/package.json'), '{ "name": "@switchboard/app-billing", "version": "0.1.0" }\n');
   // apps/evil imports a file outside its proto/: --client evil used to copy it to proto/../../../other/y.proto, out of the new app.
   fs.mkdirSync(path.join(dir, 'apps/evil/proto'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'other'));
@@ -103,6 +106,13 @@ describe('switchboard new, attacked', () => {
       "--client pay: its service ShopService would clash with the new app's own ShopService",
     ],
     ['an existing folder', ['greeter'], 1, 'apps/greeter exists already'],
+    // was: created apps/billing beside apps/legacy, both packages @switchboard/app-billing (npm install fails on the duplicate)
+    [
+      'a package name another workspace has',
+      ['billing'],
+      1,
+      '@switchboard/app-billing is already the package of apps/legacy (npm refuses two workspaces of one name)',
+    ],
     // was: exit 0, "proto/../../../other/y.proto" listed among the files written, other/y.proto rewritten outside the app
     [
       'a --client whose proto imports a file outside its proto/',

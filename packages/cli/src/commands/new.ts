@@ -6,7 +6,7 @@ import { UsageError, type Command } from '../command';
 import { appsKeyModule } from '../config-apps';
 import { appNames, clientNameClash } from '../scaffold/app-names';
 import { clientContract } from '../scaffold/client-contract';
-import { findMonorepo } from '../scaffold/monorepo';
+import { findMonorepo, workspaceOf } from '../scaffold/monorepo';
 import { writeApp, type WrittenFile } from '../scaffold/write-app';
 
 /** The top-level config keys a module's client adds (`defineClient` of @switchboard/client), besides the server's own. */
@@ -49,6 +49,9 @@ export const newApp: Command = {
     const repo = findMonorepo(process.cwd());
     const names = appNames(options.name, reservedKeys());
     const target = path.join(repo.root, 'apps', names.name);
+    const taken = fs.existsSync(target) ? undefined : workspaceOf(repo.root, names.packageName);
+    if (taken !== undefined)
+      throw new Error(`${names.packageName} is already the package of ${taken} (npm refuses two workspaces of one name): choose another app name`);
     const clients = options.clients.map((spec) => clientContract(repo.root, spec));
     for (const client of clients) {
       const clash = clientNameClash(names, client.service.name);

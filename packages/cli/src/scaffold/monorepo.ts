@@ -50,6 +50,27 @@ function packageVersions(root: string): Map<string, string> {
   return versions;
 }
 
+/**
+ * The folder (`apps/legacy`, `packages/core`) whose package.json already
+ * names the package `name`, or undefined: npm refuses two workspaces of one name.
+ */
+export function workspaceOf(root: string, name: string): string | undefined {
+  for (const group of ['apps', 'packages']) {
+    const dir = path.join(root, group);
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) continue;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      if (readJson(path.join(dir, entry.name, 'package.json'))?.name === name) return `${group}/${entry.name}`;
+    }
+  }
+  return undefined;
+}
+
 function readJson(file: string): PackageJson | undefined {
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson) : undefined;
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
+  } catch (cause) {
+    throw new Error(`${file} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
 }
