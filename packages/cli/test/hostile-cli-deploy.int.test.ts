@@ -108,6 +108,9 @@ describe('switchboard deploy k8s, attacked', () => {
       'PodDisruptionBudget injected',
     ]);
     expect(JSON.parse(docs[3]!.data!['injected.json']!).server.tls).toEqual({ certFile, keyFile });
+    // was: the note on stderr held the raw \r, which makes a terminal overwrite the line
+    expect(result.stderr).toContain('mount the certificate files (a Secret) at /c.pem\\r---\\rkind: Secret\\r# x and /k.pem\\n---\\nkind: Secret');
+    expect(result.stderr.trimEnd()).not.toMatch(/[\r\n]/);
   });
 
   describe('--out', () => {

@@ -71,7 +71,7 @@ export const deploy: Command = {
     const source = readDeploymentSource(file);
     const { manifests, notes } = k8sManifests(source, options);
     const header = `${GENERATED_MARK.replace(/^# /, '')} from ${path.relative(process.cwd(), file) || file}; apply with kubectl apply -f`;
-    for (const note of notes) process.stderr.write(`note: ${note}\n`);
+    for (const note of notes) process.stderr.write(`note: ${printable(note)}\n`);
     if (out === undefined) {
       process.stdout.write(renderManifests(manifests, header));
       return;
@@ -170,4 +170,10 @@ function imageProblem(image: string): string | undefined {
   }
   if (name.length > 255) return `the name is ${name.length} characters, more than 255`;
   return undefined;
+}
+
+/** A note as one line a terminal prints as is: control characters from config strings (a path with \r) written as escapes. */
+function printable(note: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is matched
+  return note.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
