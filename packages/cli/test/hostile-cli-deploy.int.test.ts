@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -152,6 +153,31 @@ describe('switchboard deploy k8s, attacked', () => {
       expect(again).toMatchObject({ code: 1 });
       expect(fs.readFileSync(path.join(out, 'deployment.yaml'), 'utf8')).toBe(before);
       expect(fs.readdirSync(out).sort()).toEqual(['configmap.yaml', 'deployment.yaml', 'poddisruptionbudget.yaml', 'service.yaml']);
+    });
+
+    // was: raw "EACCES: permission denied, open '…/deployment.yaml'"
+    it('refuses a read-only folder with a message naming it (EACCES), exit 1, writing nothing', async () => {
+      const out = path.join(dir, 'read-only');
+      fs.mkdirSync(out, { mode: 0o555 });
+      fs.chmodSync(dir, 0o755);
+      const config = ok();
+      // root ignores a folder's mode: run as nobody then, as an operator's own account would meet it.
+      const asNobody = process.getuid?.() === 0;
+      const result = await new Promise<Finished>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'deploy', 'k8s', '--config', config, '--out', out], {
+          env: { PATH: process.env['PATH'] ?? '' },
+          ...(asNobody ? { uid: 65534, gid: 65534 } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toContain(`cannot write the manifests into ${out}: ${out} is not writable (EACCES); nothing was written`);
+      expect(fs.readdirSync(out)).toEqual([]);
     });
 
     // was: replaced silently, and said nothing of the other files `kubectl apply -f DIR` would apply
