@@ -56,6 +56,7 @@ export { readAuthorization } from './authorize';
 export { runInCallContext } from './call-scope';
 export { readMessages } from './read-messages';
 export { composeInterceptors } from './compose-interceptors';
+export { observerHooksOf } from './interceptor';
 export { oneResult } from './one-result';
 export { encodeStatusDetails, decodeStatusDetails } from './error-details';
 export { GOOGLE_PROTOS_DIR } from './proto';

@@ -2,6 +2,9 @@ import type { CallContext } from './call-context';
 import type { MethodDescriptor } from './method-descriptor';
 import { Observed, type ObserveHooks } from './observed';
 
+/** Where `observe` keeps the hooks on the interceptor it makes. */
+const OBSERVER_HOOKS = Symbol('switchboard.observerHooks');
+
 /**
  * A call as a server interceptor sees it. Every kind looks the same: unary
  * requests arrive as an iterable of one message, and the response side is an
@@ -50,13 +53,26 @@ export type ServerInterceptor = (call: InterceptedCall, next: ServerNext) => Asy
  * (cancelled, past its deadline) reaches `onEnd` with that reason.
  *
  * It adds no async-generator step per message: a watcher is cheap on a
- * stream.
+ * stream. A server whose chain for a unary or server-streaming method holds
+ * only observers calls their hooks itself, in the same order and with the
+ * same outcomes, and keeps the path it takes with no interceptor.
  *
  * @example
  * const log = observe({ onEnd: (call, error) => logger.info({ method: call.method.path, error }) });
  */
 export function observe(hooks: ObserveHooks<InterceptedCall>): ServerInterceptor {
-  return (call, next) => new Observed(call, next, hooks, abortReasonOf);
+  const interceptor: ServerInterceptor = (call, next) => new Observed(call, next, hooks, abortReasonOf);
+  return Object.assign(interceptor, { [OBSERVER_HOOKS]: hooks });
+}
+
+/**
+ * The hooks of an interceptor made by `observe`, or undefined for any other:
+ * the server runs a chain made only of observers on its fast paths, calling
+ * the hooks itself with the same order and outcomes as the chain would.
+ * @internal
+ */
+export function observerHooksOf(interceptor: ServerInterceptor): ObserveHooks<InterceptedCall> | undefined {
+  return (interceptor as ServerInterceptor & { readonly [OBSERVER_HOOKS]?: ObserveHooks<InterceptedCall> })[OBSERVER_HOOKS];
 }
 
 /** A server call's abort reason (CANCELLED, DEADLINE_EXCEEDED, a forced shutdown), if it has ended early. */

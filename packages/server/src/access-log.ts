@@ -1,4 +1,14 @@
-import { Code, RpcError, codeName, observe, type Logger, type MethodDescriptor, type ServerConfig, type ServerInterceptor } from '@switchboard/core';
+import {
+  Code,
+  RpcError,
+  codeName,
+  observe,
+  type CallContext,
+  type Logger,
+  type MethodDescriptor,
+  type ServerConfig,
+  type ServerInterceptor,
+} from '@switchboard/core';
 
 /** The `log.access` config section. */
 export type AccessLogConfig = ServerConfig['log']['access'];
@@ -6,7 +16,7 @@ export type AccessLogConfig = ServerConfig['log']['access'];
 interface CallRecord {
   /** `method` and `kind` bound once per method: pino serialises a child's bindings when it is made, not per line. */
   readonly log: Logger;
-  begin: number | undefined;
+  readonly begin: number;
   readonly sampled: boolean;
   requests: number;
   responses: number;
@@ -34,44 +44,46 @@ export function accessLogInterceptor(logger: Logger, config: AccessLogConfig): S
     return found;
   };
   const everyCall = config.sampleRate >= 1;
-  // Hooks made per call hold its record: no lookup per message.
-  return (call, next) => {
-    const record: CallRecord = {
-      log: loggerOf(call.method),
-      begin: undefined,
-      sampled: everyCall || Math.random() < config.sampleRate,
-      requests: 0,
-      responses: 0,
-    };
-    return observe({
-      onStart() {
-        record.begin = performance.now();
-      },
-      onRequest() {
-        record.requests++;
-      },
-      onResponse() {
-        record.responses++;
-      },
-      onEnd(_call, error) {
-        if (record.begin === undefined) return;
-        const ms = performance.now() - record.begin;
-        const failure = error === undefined ? undefined : RpcError.from(error);
-        const failed = failure !== undefined && failure.code !== Code.OK;
-        const slow = config.slowMs > 0 && ms >= config.slowMs;
-        if (!failed && !slow && !record.sampled) return;
-        record.log.info(
-          {
-            peer: call.ctx.peer,
-            status: codeName(failure?.code ?? Code.OK),
-            ms: Math.round(ms * 100) / 100,
-            requests: record.requests,
-            responses: record.responses,
-            ...(failed ? { error: failure.rawMessage } : {}),
-          },
-          'call',
-        );
-      },
-    })(call, next);
-  };
+  // One observer for every call (the server then keeps its fast paths): a call's record is kept by its context.
+  const records = new WeakMap<CallContext, CallRecord>();
+  return observe({
+    onStart(call) {
+      records.set(call.ctx, {
+        log: loggerOf(call.method),
+        begin: performance.now(),
+        sampled: everyCall || Math.random() < config.sampleRate,
+        requests: 0,
+        responses: 0,
+      });
+    },
+    onRequest(_message, call) {
+      const record = records.get(call.ctx);
+      if (record) record.requests++;
+    },
+    onResponse(_message, call) {
+      const record = records.get(call.ctx);
+      if (record) record.responses++;
+    },
+    onEnd(call, error) {
+      const record = records.get(call.ctx);
+      if (record === undefined) return;
+      records.delete(call.ctx);
+      const ms = performance.now() - record.begin;
+      const failure = error === undefined ? undefined : RpcError.from(error);
+      const failed = failure !== undefined && failure.code !== Code.OK;
+      const slow = config.slowMs > 0 && ms >= config.slowMs;
+      if (!failed && !slow && !record.sampled) return;
+      record.log.info(
+        {
+          peer: call.ctx.peer,
+          status: codeName(failure?.code ?? Code.OK),
+          ms: Math.round(ms * 100) / 100,
+          requests: record.requests,
+          responses: record.responses,
+          ...(failed ? { error: failure.rawMessage } : {}),
+        },
+        'call',
+      );
+    },
+  });
 }

@@ -11,6 +11,7 @@ import {
   type ServerInterceptor,
   type ServerNext,
   composeInterceptors,
+  observerHooksOf,
   oneResult,
   readMessages,
   runInCallContext,
@@ -19,6 +20,7 @@ import { Abortable } from './abortable';
 import { abortionOf, type Abortion } from './abortion';
 import { confirmHalfClose } from './half-close';
 import { requestEndedInsideMessage } from './http2-stream-state';
+import { ObserverRun } from './observer-run';
 import { ServerCallContext } from './server-call-context';
 
 const SHUTTING_DOWN = new RpcError(Code.UNAVAILABLE, 'the server is shutting down');
@@ -59,8 +61,12 @@ export interface AdaptOptions {
  */
 export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, options: AdaptOptions): grpc.UntypedHandleCall {
   const { interceptors, tracker } = options;
-  const next = composeInterceptors(interceptors, terminal(method, handler));
-  const direct = interceptors.length === 0;
+  const handlerStep = terminal(method, handler);
+  const next = composeInterceptors(interceptors, handlerStep);
+  // A chain of `observe` interceptors only keeps the fast paths: the hooks are called here (see ObserverRun).
+  const hooks = interceptors.map(observerHooksOf);
+  const observers = interceptors.length > 0 && hooks.every((h) => h !== undefined) ? hooks : undefined;
+  const direct = interceptors.length === 0 || observers !== undefined;
 
   const begin = (call: GrpcServerCall): ServerCallContext => {
     const ctx = new ServerCallContext(method, call);
@@ -110,12 +116,25 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
           return fail(asError(error));
         }
       }
+      const request = (call as grpc.ServerUnaryCall<unknown, unknown>).request;
+      if (observers !== undefined) {
+        const run = new ObserverRun(observers, { method, ctx, requests: requestsOf(call, ctx) }, () => ctx.abortReason);
+        const respond = async (): Promise<unknown> => {
+          const requested = run.request(request);
+          if (requested) await requested;
+          const response = await runHandler(() => handler(request, ctx), ctx);
+          const responded = run.response(response);
+          if (responded) await responded;
+          return response;
+        };
+        return void runInCallContext(ctx, () => run.around(respond)).then(succeed, fail);
+      }
       // No interceptor: the handler alone, answered with the abort reason as soon as the call aborts (see runHandler).
       if (ctx.abortReason !== undefined) return fail(ctx.abortReason);
       ctx.onAbort(fail);
       let result: unknown;
       try {
-        result = runInCallContext(ctx, () => handler((call as grpc.ServerUnaryCall<unknown, unknown>).request, ctx));
+        result = runInCallContext(ctx, () => handler(request, ctx));
       } catch (error) {
         return fail(asError(error));
       }
@@ -130,6 +149,17 @@ export function adaptHandler(method: MethodDescriptor, handler: AnyHandler, opti
     const write = (message: unknown): Promise<void> | undefined => (call.write(message) ? undefined : drained(call, ctx));
     runInCallContext(ctx, () => {
       try {
+        if (observers !== undefined && method.kind === 'server_stream') {
+          // The handler's responses piped as without interceptors, each through the observers' onResponse.
+          const { request } = call as grpc.ServerWritableStream<unknown, unknown>;
+          const run = new ObserverRun(observers, { method, ctx, requests: oneResult(() => request) }, () => ctx.abortReason);
+          const responses = handlerStep({ method, ctx, requests: run.requestsOf(request) }) as Abortable<unknown>;
+          const observeAndWrite = (message: unknown): Promise<void> | undefined => {
+            const responded = run.response(message);
+            return responded ? responded.then(() => write(message)) : write(message);
+          };
+          return run.around(() => responses.pipeTo(observeAndWrite));
+        }
         const responses = next({ method, ctx, requests: requestsOf(call, ctx) });
         // The handler's own responses, when no interceptor wrapped them, are read without a promise per message.
         return responses instanceof Abortable ? responses.pipeTo(write) : writeAll(responses, write);

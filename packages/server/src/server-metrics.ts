@@ -5,6 +5,7 @@ import {
   grpcCodeLabel,
   grpcTypeLabel,
   observe,
+  type CallContext,
   type MethodDescriptor,
   type ServerInterceptor,
 } from '@switchboard/core';
@@ -106,29 +107,29 @@ export function createServerMetrics(): ServerMetrics {
     }
     return found;
   };
-  // Hooks made per call hold its counts and start: no lookup per message.
-  const interceptor: ServerInterceptor = (call, next) => {
-    const counts = countsOf(call.method);
-    let begin: number | undefined;
-    return observe({
-      onStart() {
-        counts.started++;
-        begin = performance.now();
-      },
-      onRequest() {
-        counts.received++;
-      },
-      onResponse() {
-        counts.sent++;
-      },
-      onEnd(_call, error) {
-        if (begin === undefined) return;
-        // The server sends anything that is not an RpcError as INTERNAL.
-        const code = error === undefined ? Code.OK : RpcError.from(error, Code.INTERNAL).code;
-        counts.handled[code] = (counts.handled[code] ?? 0) + 1;
-        counts.handling.observe((performance.now() - begin) / 1000);
-      },
-    })(call, next);
-  };
+  // One observer for every call (the server then keeps its fast paths): a call's start is kept by its context.
+  const begins = new WeakMap<CallContext, number>();
+  const interceptor: ServerInterceptor = observe({
+    onStart(call) {
+      countsOf(call.method).started++;
+      begins.set(call.ctx, performance.now());
+    },
+    onRequest(_message, call) {
+      countsOf(call.method).received++;
+    },
+    onResponse(_message, call) {
+      countsOf(call.method).sent++;
+    },
+    onEnd(call, error) {
+      const begin = begins.get(call.ctx);
+      if (begin === undefined) return;
+      begins.delete(call.ctx);
+      const counts = countsOf(call.method);
+      // The server sends anything that is not an RpcError as INTERNAL.
+      const code = error === undefined ? Code.OK : RpcError.from(error, Code.INTERNAL).code;
+      counts.handled[code] = (counts.handled[code] ?? 0) + 1;
+      counts.handling.observe((performance.now() - begin) / 1000);
+    },
+  });
   return { registry, interceptor };
 }
