@@ -34,8 +34,16 @@ export function createAuthentication(config: AuthConfig['auth'], logger: Logger)
   return verify === undefined ? undefined : authentication(verify, new RefusalLog(logger));
 }
 
+/** The interceptors `authentication` made: a server that runs one keeps every `authorization` field (see `keepRepeatedAuthorization`). */
+const verifiesTokens = new WeakSet<ServerInterceptor>();
+
+/** Whether `interceptor` verifies bearer tokens, and so needs every `authorization` field of a request. @internal */
+export function readsEveryAuthorization(interceptor: ServerInterceptor): boolean {
+  return verifiesTokens.has(interceptor);
+}
+
 function authentication(verify: TokenVerifier, refusals: RefusalLog): ServerInterceptor {
-  return observe({
+  const interceptor = observe({
     async onStart({ ctx }) {
       const values = ctx.metadata.get('authorization');
       if (values.length === 0) return;
@@ -57,6 +65,8 @@ function authentication(verify: TokenVerifier, refusals: RefusalLog): ServerInte
       }
     },
   });
+  verifiesTokens.add(interceptor);
+  return interceptor;
 }
 
 /** `work`'s outcome, or the call's abort reason (DEADLINE_EXCEEDED, CANCELLED) as soon as it ends first. */

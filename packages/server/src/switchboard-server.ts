@@ -12,6 +12,7 @@ import {
   type ServerInterceptor,
 } from '@switchboard/core';
 import { HealthImplementation } from 'grpc-health-check';
+import { readsEveryAuthorization } from './auth-interceptor';
 import { keepRepeatedAuthorization } from './auth-repeated-header';
 import { guardConnections, http2ServersOf } from './connection-guard';
 import { grpcServerOptions } from './connection-options';
@@ -136,7 +137,10 @@ export class SwitchboardServer {
     }
     const { handshakeTimeoutMs, maxMetadataBytes } = this.options.config;
     guardConnections(this.server, { handshakeTimeoutMs, maxMetadataBytes, logger: this.options.logger });
-    for (const http2Server of http2ServersOf(this.server).keys()) keepRepeatedAuthorization(http2Server);
+    // A per-request scan of the raw headers, needed only where a token is verified.
+    if ((this.options.interceptors ?? []).some(readsEveryAuthorization)) {
+      for (const http2Server of http2ServersOf(this.server).keys()) keepRepeatedAuthorization(http2Server);
+    }
     if (credentials instanceof FileServerCredentials) {
       credentials.watch();
       this.credentials = credentials;
